@@ -1,0 +1,470 @@
+"""Data: read and write examples, split them, and load the built-in tasks.
+
+What it does:
+- `read_jsonl` / `write_jsonl`: one JSON object per line, UTF-8.
+- `load_examples`: a .jsonl or .csv file -> `Example`s, checked row by row.
+- `Splits` + `make_splits`: seeded, disjoint train/validation/test, optionally keeping only a
+  small "seed" training set (the low-data regime of LLM2LLM); saved as three .jsonl files.
+- `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
+  "hub:<dataset_id>" or your own file ("file:<path>").
+- `dataset_card`: a short markdown summary for notebooks.
+
+Every bad input raises `DataError`; its message names the file, the line (1-based) and the
+field, and says what to do. It deliberately does not tokenize, build prompts (see `tasks.py`),
+clean or deduplicate text, or guess its way past a broken file: it stops and says where.
+Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import inspect
+import io
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+from pada_lite.tasks import Example, LabelTask, NumberTask, Task, TextTask, parse_number
+
+SPLITS = ("train", "validation", "test")
+_ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
+KNOWN_TASKS = ("bundled", "gsm8k", "sst2", "trec", "hub:<dataset_id>", "file:<path> (or a path ending in .jsonl/.csv)")
+
+
+class DataError(ValueError):
+    """Bad input data. The message says where (file, line, field) and what to do."""
+
+
+def _few(items, k=5) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:k]) + (f" (and {len(items) - k} more)" if len(items) > k else "")
+
+
+# ---------------------------------------------------------------- files
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise DataError(f"{path}: file not found. Check the path (relative paths start from {Path.cwd()}).")
+    data = path.read_bytes()
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0  # tolerate Excel's BOM
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        at = e.start + skip
+        line = data[:at].count(b"\n") + 1
+        raise DataError(f"{path}, line {line}: not valid UTF-8 (byte 0x{data[at]:02x} at "
+                        f"byte offset {at}). Re-save the file as UTF-8 (spreadsheets: 'CSV UTF-8').") from None
+
+
+def _jsonl_rows(path) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line."""
+    path, rows = Path(path), []
+    for n, line in enumerate(_read_text(path).split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}, line {n}: malformed JSON ({e.msg} at column {e.colno}). Each line must be one "
+                            'complete JSON object, e.g. {"input": "...", "output": "..."}.') from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{path}, line {n}: expected a JSON object {{...}}, got {type(obj).__name__}. "
+                            "Put exactly one object per line.")
+        rows.append((n, obj))
+    return rows
+
+
+def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header and (line number, row dict) for each non-blank record."""
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    header, rows, start = None, [], 1
+    try:
+        for rec in reader:
+            if any(c.strip() for c in rec):
+                if header is None:
+                    header = [h.strip() for h in rec]
+                elif len(rec) != len(header):
+                    raise DataError(f"{path}, line {start}: {len(rec)} values but the header has {len(header)} "
+                                    f"columns ({', '.join(header)}). Quote values that contain commas.")
+                else:
+                    rows.append((start, dict(zip(header, rec))))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise DataError(f"{path}, line {reader.line_num}: malformed CSV ({e}). Check the quotes on that line.") from None
+    return header or [], rows
+
+
+def read_jsonl(path) -> list[dict]:
+    """All objects in a .jsonl file (blank lines skipped); DataError names the bad line."""
+    return [row for _, row in _jsonl_rows(path)]
+
+
+def write_jsonl(path, rows) -> Path:
+    """Write dicts (or objects with `to_dict()`) one per line as UTF-8; creates parent folders."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        for r in rows:
+            f.write(json.dumps(r.to_dict() if hasattr(r, "to_dict") else r, ensure_ascii=False) + "\n")
+    return path
+
+
+_HINTS = {"input": "input_field= to the column that holds the input text",
+          "output": "output_field= to the column that holds the answer",
+          "target": "target_field= to the column that holds the training target, or leave it None"}
+
+
+def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
+                  target_field=None, task: Task | None = None) -> list[Example]:
+    """A .jsonl or .csv file -> Examples. Unknown columns go to `meta`; `task` checks each gold answer."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in (".jsonl", ".csv"):
+        raise DataError(f"{path}: unsupported file type '{ext or '(none)'}'. "
+                        "Use .jsonl (one JSON object per line) or .csv (UTF-8, with a header row).")
+    needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
+    if ext == ".csv":
+        header, rows = _csv_rows(path)
+        for f, role in needed.items():  # a missing column is the header's fault: line 1
+            if header and f not in header:
+                raise DataError(f"{path}, line 1: missing field '{f}' (fields present: {', '.join(header)}). "
+                                f"Set {_HINTS[role]}.")
+    else:
+        rows = _jsonl_rows(path)
+    if not rows:
+        raise DataError(f"{path}: no examples (the file is empty, blank or only a header). Add one example per line.")
+    used = {input_field, output_field, id_field, tags_field, target_field}
+    examples, seen = [], {}
+    for n, row in rows:
+        # 1. required fields: present, plain values, not empty
+        vals = {}
+        for f, role in needed.items():
+            if f not in row:
+                raise DataError(f"{path}, line {n}: missing field '{f}' (fields present: {', '.join(row) or 'none'}). "
+                                f"Set {_HINTS[role]}.")
+            v = row[f]
+            if isinstance(v, (dict, list)):
+                raise DataError(f"{path}, line {n}: field '{f}' holds a {type(v).__name__}, not text. Make it a string.")
+            if role != "target" and (v is None or not str(v).strip()):
+                raise DataError(f"{path}, line {n}: empty value in field '{f}'. Fill it in or delete the line.")
+            vals[role] = None if v is None else str(v).strip()
+        # 2. id: given, or generated from the file name and line number
+        eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n}"
+        if eid in seen:
+            raise DataError(f"{path}, line {n}: duplicate id '{eid}' in field '{id_field}' (also on line {seen[eid]}). "
+                            f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
+        seen[eid] = n
+        # 3. tags: a list, or 'a;b' text (CSV)
+        tags = row.get(tags_field) or []
+        tags = tags.split(";") if isinstance(tags, str) else tags
+        if not isinstance(tags, list):
+            raise DataError(f"{path}, line {n}: field '{tags_field}' must be a list or 'a;b' text, got {tags!r}.")
+        meta = {k: v for k, v in row.items() if k not in used}
+        ex = Example(eid, vals["input"], vals["output"], [str(t).strip() for t in tags if str(t).strip()],
+                     vals.get("target"), meta)
+        # 4. the task's own check of the gold answer
+        if task is not None and (msg := task.validate_gold(ex)):
+            fix = (f"Allowed labels: {', '.join(task.labels)}. Fix the value or add it to labels=."
+                   if isinstance(task, LabelTask) else "Fix the value.")
+            raise DataError(f"{path}, line {n}: bad value {ex.output!r} in field '{output_field}': {msg}. {fix}")
+        examples.append(ex)
+    return examples
+
+
+# ---------------------------------------------------------------- splits
+
+def _empty_msg(split: str) -> str:
+    return (f"split '{split}' is empty: every split needs examples. Add some, or re-split with "
+            "make_splits(examples, validation=..., test=...).")
+
+
+@dataclass
+class Splits:
+    train: list[Example] = field(default_factory=list)
+    validation: list[Example] = field(default_factory=list)
+    test: list[Example] = field(default_factory=list)
+
+    def sizes(self) -> dict[str, int]:
+        return {s: len(getattr(self, s)) for s in SPLITS}
+
+    def check(self, where: str = "") -> "Splits":
+        """Raise DataError for an empty split, a repeated id, or ids shared between splits (leakage)."""
+        at = f"{where}: " if where else ""
+        ids = {s: [ex.id for ex in getattr(self, s)] for s in SPLITS}
+        for s in SPLITS:
+            if not ids[s]:
+                raise DataError(at + _empty_msg(s))
+            if dup := [i for i, c in Counter(ids[s]).items() if c > 1]:
+                raise DataError(f"{at}split '{s}' repeats ids: {_few(dup)}. Give each example a unique id.")
+        for a, b in combinations(SPLITS, 2):
+            if shared := sorted(set(ids[a]) & set(ids[b])):
+                raise DataError(f"{at}{len(shared)} id(s) shared between splits '{a}' and '{b}' (leakage: the model "
+                                f"would be scored on what it saw): {_few(shared)}. Keep each example in one split only.")
+        return self
+
+    def save(self, directory) -> Path:
+        d = Path(directory)
+        for s in SPLITS:
+            write_jsonl(d / f"{s}.jsonl", getattr(self, s))
+        return d
+
+    @classmethod
+    def load(cls, directory) -> "Splits":
+        d, parts = Path(directory), {}
+        for s in SPLITS:
+            p, exs = d / f"{s}.jsonl", []
+            if not p.is_file():
+                raise DataError(f"{p}: file not found. A splits folder holds train.jsonl, validation.jsonl and "
+                                "test.jsonl; write them with Splits.save(folder).")
+            for n, row in _jsonl_rows(p):
+                try:
+                    exs.append(Example.from_dict(row))
+                except KeyError as e:
+                    raise DataError(f"{p}, line {n}: missing field '{e.args[0]}' (fields present: {', '.join(row)}). "
+                                    "Files written by Splits.save have id, input and output.") from None
+            if not exs:
+                raise DataError(f"{p}: " + _empty_msg(s))
+            parts[s] = exs
+        return cls(**parts).check(str(d))
+
+
+def _count(size, n: int, name: str) -> int:
+    """A fraction (0 < x < 1) of n, or a count (a whole number >= 1)."""
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or size <= 0 or (size >= 1 and size != int(size)):
+        raise DataError(f"{name}={size!r}: give a fraction between 0 and 1 (e.g. 0.2) or a whole count >= 1.")
+    return round(size * n) if size < 1 else int(size)
+
+
+def _take(items: list, size, rng: random.Random, name: str) -> list:
+    k = _count(size, len(items), name)
+    if not 1 <= k <= len(items):
+        raise DataError(f"{name}={size!r} asks for {k} of {len(items)} examples. Use a size between 1 and {len(items)}.")
+    return rng.sample(items, k)
+
+
+def make_splits(examples, seed=0, validation=0.2, test=0.2, seed_size=None) -> Splits:
+    """Seeded shuffle into disjoint splits; `seed_size` keeps only that many training examples."""
+    examples = list(examples)
+    n = len(examples)
+    n_val, n_test = _count(validation, n, "validation"), _count(test, n, "test")
+    if n_val < 1 or n_test < 1 or n_val + n_test >= n:
+        raise DataError(f"make_splits: {n} examples with validation={validation!r}, test={test!r} gives train="
+                        f"{max(n - n_val - n_test, 0)}, validation={n_val}, test={n_test}; every split needs at least "
+                        "one example. Use smaller sizes or more examples.")
+    # one RNG drives the shuffle and the seed-set choice, so the seed fixes everything
+    rng = random.Random(seed)
+    order = examples[:]
+    rng.shuffle(order)
+    test_, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    if seed_size is not None:
+        train = _take(train, seed_size, rng, "seed_size")
+    return Splits(train, val, test_).check()
+
+
+def _subsample(sp: Splits, seed, seed_size=None, n_validation=None, n_test=None) -> Splits:
+    rng = random.Random(seed)
+    pick = lambda xs, k, name: xs if k is None else _take(xs, k, rng, name)
+    return Splits(pick(sp.train, seed_size, "seed_size"), pick(sp.validation, n_validation, "n_validation"),
+                  pick(sp.test, n_test, "n_test")).check()
+
+
+# ---------------------------------------------------------------- hub datasets
+
+def _load_hub(dataset_id: str, config: str | None = None):
+    """The one place that reaches the Hugging Face hub: a DatasetDict (split name -> Dataset)."""
+    try:
+        from datasets import load_dataset
+    except ImportError as e:
+        raise DataError("hub datasets need the `datasets` package: pip install datasets") from e
+    try:
+        return load_dataset(dataset_id, config) if config else load_dataset(dataset_id)
+    except Exception as e:  # offline, typo, gated, ...: say so in one place
+        raise DataError(f"could not load '{dataset_id}' from the Hugging Face hub ({type(e).__name__}: {e}). Check the "
+                        "name and your network; offline, use load_task('bundled') or 'file:<path>'.") from e
+
+
+def _class_names(ds, col) -> list[str] | None:
+    return list(getattr((getattr(ds, "features", None) or {}).get(col), "names", None) or []) or None
+
+
+def _hub_rows(dd, dataset_id, make) -> dict[str, list[Example]]:
+    """{train/validation/test: examples}; `make(row, i, split)` returns an Example or None (hidden label)."""
+    out = {}
+    for name in dd:
+        split = _ALIASES.get(name, name)
+        if split in SPLITS:
+            out[split] = [ex for i, row in enumerate(dd[name]) if (ex := make(row, i, name)) is not None]
+    if not out.get("train"):
+        raise DataError(f"{dataset_id}: no labelled 'train' split (splits: {', '.join(dd)}). Use a dataset with one, "
+                        "or save it to a file and use 'file:<path>'.")
+    return out
+
+
+def _hub_splits(got: dict, seed, seed_size, n_validation, n_test) -> Splits:
+    """Hidden-label test sets give way to the official validation set; missing ones are carved from train."""
+    rng = random.Random(seed)
+    train, val, test = list(got["train"]), got.get("validation") or [], got.get("test") or []
+    if not test:  # e.g. SST-2: test labels are hidden, so its validation set is the test set
+        test, val = val, []
+    if not test:
+        test, train = _carve(train, n_test, rng, "n_test")
+        n_test = None
+    if not val:
+        val, train = _carve(train, n_validation, rng, "n_validation")
+        n_validation = None
+    return _subsample(Splits(train, val, test), seed, seed_size, n_validation, n_test)
+
+
+def _carve(items: list, size, rng, name) -> tuple[list, list]:
+    """(carved, rest): `size` (default 10%) of items, chosen with rng."""
+    carved = _take(items, size or 0.1, rng, name)
+    keep = {id(ex) for ex in carved}
+    return carved, [ex for ex in items if id(ex) not in keep]
+
+
+def _gsm8k(*, seed, seed_size, n_validation, n_test) -> tuple[Task, Splits]:
+    def make(row, i, split):
+        answer = row["answer"]
+        final = parse_number(answer.rsplit("####", 1)[1]) if "####" in answer else None
+        if final is None:
+            raise DataError(f"openai/gsm8k, split '{split}', row {i}: field 'answer' has no '#### <number>' line.")
+        target = re.sub(r"<<[^>]*>>", "", answer).strip()  # drop calculator annotations <<2*3=6>>
+        return Example(f"gsm8k-{split}-{i}", row["question"].strip(), final, target=target)
+    got = _hub_rows(_load_hub("openai/gsm8k", "main"), "openai/gsm8k", make)
+    return NumberTask(), _hub_splits(got, seed, seed_size, n_validation, n_test)
+
+
+def _make_task(answer_type, name, labels, description, examples) -> Task:
+    if answer_type == "label":
+        return LabelTask(name, labels or sorted({ex.output for ex in examples}), description)
+    if answer_type == "number":
+        return NumberTask(name=name, description=description or None)
+    if answer_type == "text":
+        return TextTask(name, description)
+    raise DataError(f"answer_type={answer_type!r}: use 'label', 'number' or 'text'.")
+
+
+def _hub(dataset_id, *, seed, seed_size, n_validation, n_test, input_field="text", output_field="label",
+         labels=None, config=None, answer_type="label", description="", name=None) -> tuple[Task, Splits]:
+    """Any hub dataset with a text column and an answer column; integer classes map to feature names."""
+    dd = _load_hub(dataset_id, config)
+    names = {s: _class_names(dd[s], output_field) or labels for s in dd}  # for integer class labels
+
+    def make(row, i, split):
+        for f in (input_field, output_field):
+            if f not in row:
+                raise DataError(f"{dataset_id}, split '{split}', row {i}: missing field '{f}' (fields present: "
+                                f"{', '.join(row)}). Pass input_field= / output_field=.")
+        x, y = row[input_field], row[output_field]
+        if isinstance(y, int) and not isinstance(y, bool):
+            if y < 0:
+                return None  # hidden label (SST-2's test split)
+            y = names[split][y] if names[split] and y < len(names[split]) else y
+        for f, v in ((input_field, x), (output_field, y)):
+            if v is None or not str(v).strip():
+                raise DataError(f"{dataset_id}, split '{split}', row {i}: empty value in field '{f}'. "
+                                "Clean the dataset or use another one.")
+        return Example(f"{dataset_id.split('/')[-1]}-{split}-{i}", str(x).strip(), str(y).strip())
+    got = _hub_rows(dd, dataset_id, make)
+    labels = labels or (next(iter(names.values())) if answer_type == "label" else None)
+    task = _make_task(answer_type, name or dataset_id.split("/")[-1], labels, description,
+                      [ex for exs in got.values() for ex in exs])
+    for split, exs in got.items():
+        for ex in exs:
+            if msg := task.validate_gold(ex):
+                raise DataError(f"{dataset_id}, example {ex.id}: bad value in field '{output_field}': {msg}. "
+                                "Pass labels= with every label the dataset uses.")
+    return task, _hub_splits(got, seed, seed_size, n_validation, n_test)
+
+
+# ---------------------------------------------------------------- your own files
+
+def _split_files(p: Path) -> list[Path] | None:
+    """train/validation/test files next to (or inside) p, when p is a folder or one of them."""
+    if p.is_file() and p.stem not in SPLITS:
+        return None
+    d = p if p.is_dir() else p.parent
+    for ext in ([p.suffix] if p.suffix else [".jsonl", ".csv"]):
+        files = [d / f"{s}{ext}" for s in SPLITS]
+        if all(f.is_file() for f in files):
+            return files
+    if p.is_dir():
+        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl or .csv).")
+    return None
+
+
+def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
+          input_field="input", output_field="output", id_field="id", tags_field="tags", target_field=None,
+          name=None) -> tuple[Task, Splits]:
+    """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files."""
+    p = Path(path)
+    name = name or (p.name if p.is_dir() else p.stem if p.stem not in SPLITS else p.parent.name)
+    # a task known up front checks every gold answer with its line number
+    task = None if answer_type == "label" and not labels else _make_task(answer_type, name, labels, description, [])
+    load = lambda f: load_examples(f, input_field, output_field, id_field, tags_field, target_field, task)
+    if files := _split_files(p):
+        splits = _subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
+    else:
+        splits = make_splits(load(p), seed, n_validation or 0.2, n_test or 0.2, seed_size)
+    all_ex = splits.train + splits.validation + splits.test
+    return task or _make_task(answer_type, name, labels, description, all_ex), splits
+
+
+# ---------------------------------------------------------------- entry points
+
+def _call(fn, label, *args, **kw):
+    """Call a loader, turning an unknown keyword into a DataError that lists the accepted ones."""
+    ok = [k for k, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    if bad := sorted(set(kw) - set(ok)):
+        opts = [k for k in ok if k not in ("seed", "seed_size", "n_validation", "n_test")]
+        raise DataError(f"load_task({label!r}): unknown option(s) {', '.join(bad)}. Options: {', '.join(opts) or 'none'}.")
+    return fn(*args, **kw)
+
+
+def _bundled(*, seed, seed_size, n_validation, n_test, data_dir=None) -> tuple[Task, Splits]:
+    from pada_lite import bundled
+    return bundled.BundledTask(), _subsample(bundled.load_splits(data_dir=data_dir), seed, seed_size, n_validation, n_test)
+
+
+_SST2 = dict(input_field="sentence", output_field="label", labels=["negative", "positive"], name="sst2",
+             description="Movie-review sentences labelled by sentiment: negative or positive.")
+_TREC = dict(input_field="text", output_field="coarse_label", labels=["ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"],
+             name="trec", description="Questions labelled by the kind of answer they seek: ABBR (abbreviation), "
+             "ENTY (entity), DESC (description), HUM (person), LOC (location), NUM (number).")
+
+
+def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=None, data_dir=None,
+              **kw) -> tuple[Task, Splits]:
+    """A task and its splits by name (see KNOWN_TASKS); `seed_size`/`n_validation`/`n_test` are
+    seeded sizes (a count, or a fraction). `data_dir` is where 'bundled' reads and what a relative
+    file path starts from; hub tasks ignore it. Other keywords go to the loader (DataError lists them)."""
+    common = dict(seed=seed, seed_size=seed_size, n_validation=n_validation, n_test=n_test)
+    if name == "bundled":
+        return _call(_bundled, name, data_dir=data_dir, **common, **kw)
+    if name == "gsm8k":
+        return _call(_gsm8k, name, **common, **kw)
+    if name in ("sst2", "trec"):  # the hub loader with fixed fields; features' names win over these labels
+        return _call(_hub, name, "stanfordnlp/sst2" if name == "sst2" else "CogComp/trec",
+                     **{**(_SST2 if name == "sst2" else _TREC), **kw}, **common)
+    if name.startswith("hub:"):
+        return _call(_hub, name, name[4:], **common, **kw)
+    if name.startswith("file:") or name.lower().endswith((".jsonl", ".csv")):
+        path = name[5:] if name.startswith("file:") else name
+        return _call(_file, name, Path(data_dir) / path if data_dir else path, **common, **kw)
+    raise DataError(f"unknown task {name!r}. Known: {', '.join(KNOWN_TASKS)}.")
+
+
+def dataset_card(splits: Splits, title: str = "Dataset") -> str:
+    """Markdown: examples per split and, when examples carry tags, tag counts per split."""
+    sizes = splits.sizes()
+    lines = [f"### {title}", "", "| split | examples |", "|---|---:|"]
+    lines += [f"| {s} | {n} |" for s, n in sizes.items()] + [f"| **total** | {sum(sizes.values())} |"]
+    counts = {s: Counter(t for ex in getattr(splits, s) for t in ex.tags) for s in SPLITS}
+    if tags := sorted(set().union(*counts.values())):
+        lines += ["", "| tag | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
+        lines += [f"| {t} | " + " | ".join(str(counts[s][t]) for s in SPLITS) + " |" for t in tags]
+    return "\n".join(lines) + "\n"

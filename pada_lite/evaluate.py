@@ -1,0 +1,133 @@
+"""Evaluation: batched greedy generation, one record per sample, accuracy overall and per tag.
+
+- `generate(model, tok, prompts, ...)`: left-padded batches sorted by length (little
+  padding, stable results), greedy, stopping at the tokenizer's end-of-turn token.
+- `evaluate(model, tok, task, examples)` -> `EvalResult`: an `EvalRecord` per example
+  (id, input, gold, raw response, parsed answer, correct, tags) and the accuracies.
+- records round-trip through JSONL so a person can read them and later stages reuse them.
+
+It deliberately does not sample: evaluation is deterministic run to run, so two runs
+differ only because the students differ.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .sft import prompt_text
+from .tasks import Example, Task
+
+
+@dataclass
+class EvalRecord:
+    id: str
+    input: str
+    gold: str
+    response: str
+    parsed: str | None
+    correct: bool
+    tags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class EvalResult:
+    records: list[EvalRecord]
+
+    @property
+    def accuracy(self) -> float:
+        return sum(r.correct for r in self.records) / max(len(self.records), 1)
+
+    def by_tag(self) -> dict[str, float]:
+        hits, total = defaultdict(int), defaultdict(int)
+        for r in self.records:
+            for t in r.tags:
+                hits[t] += r.correct
+                total[t] += 1
+        return {t: hits[t] / total[t] for t in sorted(total)}
+
+    def counts_by_tag(self) -> dict[str, int]:
+        total = defaultdict(int)
+        for r in self.records:
+            for t in r.tags:
+                total[t] += 1
+        return dict(sorted(total.items()))
+
+    @property
+    def failures(self) -> list[EvalRecord]:
+        return [r for r in self.records if not r.correct]
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            for r in self.records:
+                f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "EvalResult":
+        with open(path, encoding="utf-8") as f:
+            return cls([EvalRecord(**json.loads(line)) for line in f if line.strip()])
+
+
+@torch.no_grad()
+def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: int = 16,
+             progress: bool = True, desc: str = "generating") -> list[str]:
+    """Greedy completions of already-templated prompts, in the order given."""
+    from tqdm.auto import tqdm
+
+    dev = next(model.parameters()).device
+    tok.padding_side = "left"
+    enc = [tok(p, add_special_tokens=False).input_ids for p in prompts]
+    # longest first: the first batch shows the worst-case memory at once, and similar
+    # lengths share a batch so little compute goes to padding
+    order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))
+    out: list[str] = [""] * len(enc)
+    was_training = model.training
+    model.eval()
+    for s in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress, leave=False):
+        idx = order[s: s + batch_size]
+        batch = tok.pad({"input_ids": [enc[i] for i in idx]}, return_tensors="pt").to(dev)
+        gen = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                             eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+        new = gen[:, batch["input_ids"].shape[1]:]
+        for i, row in zip(idx, new):
+            out[i] = tok.decode(row, skip_special_tokens=True).strip()
+    if was_training:
+        model.train()
+    return out
+
+
+def evaluate(model, tok, task: Task, examples: list[Example], batch_size: int = 16,
+             progress: bool = True, desc: str = "evaluating") -> EvalResult:
+    prompts = [prompt_text(task, tok, ex) for ex in examples]
+    responses = generate(model, tok, prompts, task.max_new_tokens, batch_size, progress, desc)
+    records = []
+    for ex, resp in zip(examples, responses):
+        parsed = task.parse(resp)
+        records.append(EvalRecord(id=ex.id, input=ex.input, gold=ex.output, response=resp, parsed=parsed,
+                                  correct=task.is_correct(parsed, ex.output), tags=list(ex.tags)))
+    return EvalResult(records)
+
+
+def accuracy_table(results: dict[str, EvalResult]) -> str:
+    """A plain-text table: one column per result (e.g. before/after), one row per tag."""
+    names = list(results)
+    tags = sorted({t for r in results.values() for t in r.by_tag()})
+    counts = next(iter(results.values())).counts_by_tag() if results else {}
+    w = max([len("overall")] + [len(t) for t in tags]) + 2
+    head = "".ljust(w) + "".join(n.rjust(12) for n in names) + "       n"
+    lines = [head, "-" * len(head)]
+    lines.append("overall".ljust(w) + "".join(f"{results[n].accuracy:12.3f}" for n in names)
+                 + f"{len(next(iter(results.values())).records):8d}")
+    for t in tags:
+        lines.append(t.ljust(w) + "".join(f"{results[n].by_tag().get(t, float('nan')):12.3f}" for n in names)
+                     + f"{counts.get(t, 0):8d}")
+    return "\n".join(lines)

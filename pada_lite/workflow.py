@@ -1,0 +1,69 @@
+"""The student's half of the loop as three calls a notebook or the CLI can make.
+
+    wf = Workflow.create(profile="tiny", task="bundled")
+    before = wf.evaluate(split="test")            # the untrained (or zero-shot) student
+    model, tok, result = wf.finetune()            # fresh base + LoRA, trained on wf.splits.train
+    after = wf.evaluate(model, tok, split="test")
+
+`finetune` always starts from the base model (LLM2LLM found retraining from base beats
+continuing), so augmented data is passed as `extra=` and joins the seed set.
+It deliberately does not know about teachers or agents: those arrive with the method.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .data import Splits, load_task
+from .evaluate import EvalResult, evaluate
+from .profiles import Profile, get_profile
+from .sft import TrainResult, finetune
+from .student import add_lora, load_student, save_adapter
+from .tasks import Example, Task
+
+
+@dataclass
+class Workflow:
+    profile: Profile
+    task: Task
+    splits: Splits
+    seed: int = 0
+    progress: bool = True
+    _base: tuple | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, profile: str | Profile | None = None, task: str = "bundled", seed: int = 0,
+               seed_size: int | None = None, progress: bool = True, profile_overrides: dict | None = None,
+               **task_kw) -> "Workflow":
+        prof = profile if isinstance(profile, Profile) else get_profile(profile, **(profile_overrides or {}))
+        t, splits = load_task(task, seed=seed, seed_size=seed_size, **task_kw)
+        return cls(prof, t, splits, seed, progress)
+
+    def corpus(self) -> list[str]:
+        """Text the tiny student's tokenizer learns from: the training inputs and answers, the
+        prompt scaffolding and the task's labels. Never validation or test text."""
+        texts = [ex.input for ex in self.splits.train] + [self.task.target(ex) for ex in self.splits.train]
+        texts += [self.task.system_prompt, self.task.instruction] + list(getattr(self.task, "labels", []))
+        return [t for t in texts if t]
+
+    def base(self):
+        """A fresh copy of the base student (model, tokenizer), never touched by training."""
+        return load_student(self.profile, texts=self.corpus())
+
+    def finetune(self, extra: list[Example] | None = None, adapter_dir=None, max_steps: int | None = None,
+                 output_dir: str = "runs/_trainer"):
+        model, tok = self.base()
+        model = add_lora(model, self.profile)
+        data = list(self.splits.train) + list(extra or [])
+        result: TrainResult = finetune(model, tok, self.task, data, self.profile, seed=self.seed,
+                                       progress=self.progress, max_steps=max_steps, output_dir=output_dir)
+        if adapter_dir:
+            save_adapter(model, tok, adapter_dir)
+        return model, tok, result
+
+    def evaluate(self, model=None, tok=None, split: str = "validation",
+                 examples: list[Example] | None = None) -> EvalResult:
+        if model is None:
+            model, tok = self.base()
+        data = examples if examples is not None else getattr(self.splits, split)
+        return evaluate(model, tok, self.task, data, batch_size=self.profile.eval_batch_size,
+                        progress=self.progress, desc=f"evaluating {split}")
