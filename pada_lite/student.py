@@ -109,9 +109,11 @@ def load_student(profile: Profile, texts: list[str] | None = None, source: str |
     return model, tok
 
 
-def add_lora(model, profile: Profile):
+def add_lora(model, profile: Profile, seed: int = 0):
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    from transformers import set_seed
 
+    set_seed(seed)  # LoRA's A matrices are drawn at random: seed them, or two runs differ from step one
     if profile.load_in_4bit:
         # casts norms to fp32, enables input grads (and gradient checkpointing if asked)
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing)

@@ -124,7 +124,7 @@ class NumberTask(Task):
             return None
         if self.marker in response:
             # the answer is the first number after the last marker
-            tail = response.rsplit(self.marker, 1)[1]
+            tail = response.rsplit(self.marker, 1)[1].replace("\u2212", "-")
             m = re.search(_NUM, tail)
             return parse_number(m.group(0)) if m else None
         return None

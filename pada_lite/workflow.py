@@ -52,7 +52,7 @@ class Workflow:
     def finetune(self, extra: list[Example] | None = None, adapter_dir=None, max_steps: int | None = None,
                  output_dir: str = "runs/_trainer"):
         model, tok = self.base()
-        model = add_lora(model, self.profile)
+        model = add_lora(model, self.profile, seed=self.seed)
         data = list(self.splits.train) + list(extra or [])
         result: TrainResult = finetune(model, tok, self.task, data, self.profile, seed=self.seed,
                                        progress=self.progress, max_steps=max_steps, output_dir=output_dir)

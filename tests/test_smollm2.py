@@ -149,3 +149,48 @@ def test_greedy_chat_stops_at_im_end(converted):
     print(f"\ngreedy answer: {text!r}")
     assert text
     assert "Paris" in text  # deterministic greedy fp32 answer: "The capital of France is Paris."
+
+
+@pytest.fixture(scope="module")
+def cpu_student(converted):
+    """The `cpu` profile's student through the kit's own loader, reading the converted cache."""
+    from pada_lite.profiles import get_profile
+    from pada_lite.student import load_student
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PADA_CACHE", str(converted["cache"]))
+        prof = get_profile("cpu")
+        model, tok = load_student(prof)
+    return prof, model, tok
+
+
+@pytest.mark.slow
+def test_cpu_profile_mask_with_chatml(cpu_student):
+    from pada_lite.bundled import BundledTask
+    from pada_lite.data import load_task
+    from pada_lite.sft import encode, prompt_text
+    _, _, tok = cpu_student
+    task, splits = load_task("bundled")
+    assert isinstance(task, BundledTask)
+    ex = splits.train[0]
+    row = encode(task, tok, ex)
+    n = len(tok(prompt_text(task, tok, ex), add_special_tokens=False).input_ids)
+    assert row["labels"][:n] == [-100] * n
+    assert tok.decode(row["labels"][n:]) == ex.output + "<|im_end|>"
+    assert prompt_text(task, tok, ex).endswith("<|im_start|>assistant\n")
+
+
+@pytest.mark.slow
+def test_cpu_profile_lora_steps_lower_the_loss(cpu_student, tmp_path):
+    from pada_lite.data import load_task
+    from pada_lite.profiles import get_profile
+    from pada_lite.sft import finetune
+    from pada_lite.student import add_lora
+    prof, model, tok = cpu_student
+    prof = get_profile("cpu", batch_size=8)
+    task, splits = load_task("bundled")
+    peft_model = add_lora(model, prof)
+    result = finetune(peft_model, tok, task, splits.train[:48], prof, progress=False,
+                      max_steps=12, output_dir=str(tmp_path))
+    print(f"\nSmolLM2 LoRA: {result.seconds_per_step:.2f} s/step, loss {result.losses[0]:.3f} -> {result.losses[-1]:.3f}")
+    assert result.losses[-1] < result.losses[0]
+    peft_model.unload()  # leave the shared base model as it was

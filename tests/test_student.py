@@ -80,3 +80,15 @@ def test_evaluation_is_deterministic_and_batch_independent(toy, tiny_student):
     assert [r.to_dict() for r in a.records] == [r.to_dict() for r in b.records]
     assert [r.response for r in c.records] == [r.response for r in a.records[:20]]
     assert all(r.id == ex.id and r.tags == ex.tags for r, ex in zip(a.records, test))
+
+
+def test_training_is_seeded(toy, tiny_student, tmp_path):
+    task, train, _, _ = toy
+    prof, src = tiny_student
+    losses = []
+    for i in range(2):
+        model, tok = load_student(prof, source=src)
+        model = add_lora(model, prof, seed=7)
+        r = finetune(model, tok, task, train, prof, seed=7, progress=False, max_steps=4, output_dir=str(tmp_path / str(i)))
+        losses.append(r.losses)
+    assert losses[0] == losses[1]
