@@ -1,6 +1,6 @@
 """Evaluation throughput: batched versus one-at-a-time greedy generation on the bundled task.
 
-    python benchmarks/bench_eval.py --profile cpu --n 64 --batch 16 [--max-new-tokens 6 32] [--repeats 3]
+    python tests/benchmarks/bench_eval.py --profile cpu --n 64 --batch 16 [--max-new-tokens 6 32] [--repeats 3]
 
 Runs `pada_lite.evaluate.generate` on the same validation prompts with batch_size=B and with
 batch_size=1 (alternately, `--repeats` times, median taken), on the untrained base student

@@ -16,8 +16,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")          # benchmarks never touch the network
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-# `python benchmarks/NAME.py` from a checkout: make `pada_lite` importable without installing
-ROOT = Path(__file__).resolve().parent.parent
+# `python tests/benchmarks/NAME.py` from a checkout: make `pada_lite` importable without installing
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -1,6 +1,6 @@
 """Seconds per training step of the real SFT path, answer-only logits versus full logits.
 
-    python benchmarks/bench_train.py --profile cpu --steps 10 [--batch N] [--trainer]
+    python tests/benchmarks/bench_train.py --profile cpu --steps 10 [--batch N] [--trainer]
 
 Builds the student exactly as `Workflow.finetune` does (`Workflow.create(profile, "bundled")`,
 `wf.base()`, `add_lora(model, profile, seed)`), encodes the seed set with `pada_lite.sft.encode`,
@@ -66,7 +66,7 @@ def main() -> None:
         loss = loss_fn(model, batch)
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     model.train()
     times = {"answer-only": [], "full-logits": []}
