@@ -113,6 +113,10 @@ def _trainer_class():
     from transformers import Trainer
 
     class AnswerOnlyTrainer(Trainer):
+        # subtle: our loss is a per-micro-batch mean; say so, or with gradient accumulation the
+        # Trainer assumes it was already scaled and the loss and gradients come out k times too big
+        loss_is_scaled_for_ga = False
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             loss = answer_only_loss(model, inputs)
             return (loss, None) if return_outputs else loss
@@ -135,10 +139,10 @@ def finetune(model, tok, task: Task, examples: list[Example], profile: Profile, 
     args = TrainingArguments(
         output_dir=output_dir, num_train_epochs=profile.epochs, max_steps=max_steps or -1,
         per_device_train_batch_size=profile.batch_size, gradient_accumulation_steps=profile.grad_accum,
-        learning_rate=profile.lr, lr_scheduler_type="cosine", warmup_steps=math.ceil(profile.warmup_ratio * steps_per_epoch * profile.epochs),
+        learning_rate=profile.lr, lr_scheduler_type="cosine", warmup_steps=math.ceil(profile.warmup_ratio * (max_steps or steps_per_epoch * profile.epochs)),
         weight_decay=profile.weight_decay, optim="adamw_torch", seed=seed, data_seed=seed,
         bf16=bf16, fp16=cuda and not bf16, use_cpu=not cuda,
-        train_sampling_strategy="group_by_length", logging_steps=max(1, steps_per_epoch // 2),
+        train_sampling_strategy="group_by_length", logging_steps=max(1, min(steps_per_epoch // 2, max_steps or steps_per_epoch)),
         save_strategy="no", report_to="none", remove_unused_columns=False, disable_tqdm=not progress,
         dataloader_num_workers=0)
     trainer = _trainer_class()(model=model, args=args, train_dataset=rows,

@@ -116,9 +116,10 @@ def add_lora(model, profile: Profile, seed: int = 0):
     set_seed(seed)  # LoRA's A matrices are drawn at random: seed them, or two runs differ from step one
     if profile.load_in_4bit:
         # casts norms to fp32, enables input grads (and gradient checkpointing if asked)
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing)
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing,
+                                                gradient_checkpointing_kwargs={"use_reentrant": False})
     elif profile.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     cfg = LoraConfig(r=profile.lora_r, lora_alpha=profile.lora_alpha, lora_dropout=profile.lora_dropout,
                      target_modules=LORA_TARGETS, modules_to_save=list(profile.lora_modules_to_save) or None,

@@ -92,3 +92,17 @@ def test_training_is_seeded(toy, tiny_student, tmp_path):
         r = finetune(model, tok, task, train, prof, seed=7, progress=False, max_steps=4, output_dir=str(tmp_path / str(i)))
         losses.append(r.losses)
     assert losses[0] == losses[1]
+
+
+def test_gradient_accumulation_does_not_scale_the_loss(toy, tiny_student, tmp_path):
+    """Two micro-batches of 8 accumulated must log the same loss scale as one batch of 16."""
+    task, train, _, _ = toy
+    prof, src = tiny_student
+    first = {}
+    for bs, ga in ((16, 1), (8, 2)):
+        p = get_profile("tiny", batch_size=bs, grad_accum=ga, lr=1e-9)
+        model, tok = load_student(p, source=src)
+        model = add_lora(model, p, seed=3)
+        r = finetune(model, tok, task, train[:64], p, seed=3, progress=False, max_steps=1, output_dir=str(tmp_path / str(ga)))
+        first[ga] = r.losses[0]
+    assert first[2] == pytest.approx(first[1], rel=0.15), first
