@@ -45,10 +45,11 @@ def _train_and_report(wf, run, split: str) -> dict:
     from .student import gpu_memory, trainable_parameters
 
     t0 = time.perf_counter()
-    before = wf.evaluate(split=split)
+    base = wf.base()
+    before = wf.evaluate(*base, split=split)
     before.save(run.path(f"eval_before_{split}.jsonl"))
     print(gpu_memory())
-    model, tok, tr = wf.finetune(adapter_dir=run.path("adapter"), output_dir=str(run.path("trainer")))
+    model, tok, tr = wf.finetune(adapter_dir=run.path("adapter"), output_dir=str(run.path("trainer")), base=base)
     trainable, total = trainable_parameters(model)
     print(f"trained {tr.steps} steps in {tr.seconds:.1f} s ({tr.seconds_per_step:.3f} s/step); "
           f"{trainable:,} of {total:,} parameters trainable; loss {tr.losses[0]:.3f} -> {tr.losses[-1]:.3f}"

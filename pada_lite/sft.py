@@ -136,13 +136,14 @@ def finetune(model, tok, task: Task, examples: list[Example], profile: Profile, 
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported()
     steps_per_epoch = math.ceil(len(rows) / (profile.batch_size * profile.grad_accum))
+    total_steps = max_steps or math.ceil(steps_per_epoch * profile.epochs)
     args = TrainingArguments(
         output_dir=output_dir, num_train_epochs=profile.epochs, max_steps=max_steps or -1,
         per_device_train_batch_size=profile.batch_size, gradient_accumulation_steps=profile.grad_accum,
-        learning_rate=profile.lr, lr_scheduler_type="cosine", warmup_steps=math.ceil(profile.warmup_ratio * (max_steps or steps_per_epoch * profile.epochs)),
+        learning_rate=profile.lr, lr_scheduler_type="cosine", warmup_steps=math.ceil(profile.warmup_ratio * total_steps),
         weight_decay=profile.weight_decay, optim="adamw_torch", seed=seed, data_seed=seed,
         bf16=bf16, fp16=cuda and not bf16, use_cpu=not cuda,
-        train_sampling_strategy="group_by_length", logging_steps=max(1, min(steps_per_epoch // 2, max_steps or steps_per_epoch)),
+        train_sampling_strategy="group_by_length", logging_steps=max(1, min(steps_per_epoch // 2, total_steps)),
         save_strategy="no", report_to="none", remove_unused_columns=False, disable_tqdm=not progress,
         dataloader_num_workers=0)
     trainer = _trainer_class()(model=model, args=args, train_dataset=rows,

@@ -77,7 +77,7 @@ class Task:
 
 # ---------------------------------------------------------------- numbers (GSM8K)
 
-_NUM = r"-?\$?\s*-?\d[\d,]*(?:\.\d+)?"
+_NUM = r"[-\u2212]?\$?\s*[-\u2212]?\d[\d,]*(?:\.\d+)?"  # \u2212: the unicode minus
 
 
 def parse_number(text: str) -> str | None:
@@ -124,7 +124,7 @@ class NumberTask(Task):
             return None
         if self.marker in response:
             # the answer is the first number after the last marker
-            tail = response.rsplit(self.marker, 1)[1].replace("\u2212", "-")
+            tail = response.rsplit(self.marker, 1)[1]
             m = re.search(_NUM, tail)
             return parse_number(m.group(0)) if m else None
         return None

@@ -50,8 +50,9 @@ class Workflow:
         return load_student(self.profile, texts=self.corpus())
 
     def finetune(self, extra: list[Example] | None = None, adapter_dir=None, max_steps: int | None = None,
-                 output_dir: str = "runs/_trainer"):
-        model, tok = self.base()
+                 output_dir: str = "runs/_trainer", base: tuple | None = None):
+        """`base`: an untrained (model, tokenizer) from `self.base()` to train in place, saving a reload."""
+        model, tok = base or self.base()
         model = add_lora(model, self.profile, seed=self.seed)
         data = list(self.splits.train) + list(extra or [])
         result: TrainResult = finetune(model, tok, self.task, data, self.profile, seed=self.seed,

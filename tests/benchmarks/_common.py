@@ -52,6 +52,15 @@ def print_environment(env: dict) -> None:
     print("note: timings are medians of repeats; other processes on this machine add noise", flush=True)
 
 
+def bundled_workflow(profile: str, threads: int | None):
+    """Threads set, environment printed, the bundled task loaded: (threads, env, Workflow)."""
+    n = setup_threads(threads)
+    from pada_lite.workflow import Workflow
+    env = environment()
+    print_environment(env)
+    return n, env, Workflow.create(profile, "bundled", progress=False)
+
+
 def sync() -> None:
     import torch
     if torch.cuda.is_available():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from contextlib import contextmanager
 
-from _common import (add_common_args, environment, median, print_environment, setup_threads, table, timed,
+from _common import (add_common_args, bundled_workflow, median, table, timed,
                      write_json)
 
 TARGET_SPEEDUP = 4.0   # cpu profile (SmolLM2-135M), batch 16, the task's max_new_tokens
@@ -62,13 +62,9 @@ def main() -> None:
     add_common_args(ap)
     args = ap.parse_args()
 
-    threads = setup_threads(args.threads)
+    threads, env, wf = bundled_workflow(args.profile, args.threads)
     from pada_lite.sft import prompt_text
-    from pada_lite.workflow import Workflow
 
-    env = environment()
-    print_environment(env)
-    wf = Workflow.create(args.profile, "bundled", progress=False)
     examples = wf.splits.validation[: args.n]
     load_s, (model, tok) = timed(wf.base)
     task = wf.task

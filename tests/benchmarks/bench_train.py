@@ -18,7 +18,7 @@ import argparse
 import random
 import tempfile
 
-from _common import (add_common_args, environment, median, print_environment, setup_threads, table, timed,
+from _common import (add_common_args, bundled_workflow, median, table, timed,
                      write_json)
 
 WARMUP = 2
@@ -37,16 +37,12 @@ def main() -> None:
     add_common_args(ap)
     args = ap.parse_args()
 
-    threads = setup_threads(args.threads)
+    threads, env, wf = bundled_workflow(args.profile, args.threads)
     import torch
 
     from pada_lite.sft import LeftPadCollator, answer_only_loss, encode
     from pada_lite.student import add_lora, trainable_parameters
-    from pada_lite.workflow import Workflow
 
-    env = environment()
-    print_environment(env)
-    wf = Workflow.create(args.profile, "bundled", progress=False)
     prof = wf.profile
     bs = args.batch or prof.batch_size
     model, tok = wf.base()
