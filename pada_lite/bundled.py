@@ -140,7 +140,7 @@ BANKS = {"A": {
            "Apologies in advance for the essay, my daughter says I always over-explain.|It's my birthday today, {n} years young, and I'm spending part of it writing to you.|"
            "Our cat {pet} has been poorly so the household has been a little chaotic.|I work night shifts at the hospital in {city}, so I'm sending this at an odd hour.",
     "ref": "Client ID: {ref}.|Quoting reference {ref}.|My membership number is {ref}.",
-    "neg": "Please note this isn't regarding {topic}.|I should add it's got nothing to do with {topic} at all.|Nothing here relates to {topic}, by the way.|This isn't a query about {topic} either.|And it is definitely not {topic} I'm after.",
+    "neg": "Please note this isn't regarding {topic}.|I should add it's got no connection to {topic} at all.|Nothing here relates to {topic}, by the way.|This isn't a query about {topic} either.|And it is definitely not {topic} I'm after.",
     "billing": {"req": "The [invoice] dated {date} lists {amount} and I think that's wrong.|Requesting a [refund] for the {amount} taken in error during {month}.|My [bill] jumped by {amount} this cycle without explanation.|"
                        "Could someone look at an extra [charge] of {amount} that appeared in {month}?|I made a [payment] on {date} yet the portal says I still owe {amount}.|It seems I was [overcharged] by {amount} for {month}.",
                 "jar": "My DD got returned by the bank on {date}.|I see a duplicate auth hold of {amount} on my card.|What is this pro-rata adjustment of {amount} for {month}?|The dunning emails keep arriving though I settled {amount} on {date}.|"
@@ -177,7 +177,7 @@ BANKS = {"A": {
                        "My surname changed when I got married in {month}, please update my details.|Your website refuses the code it texts me, {n} attempts so far.",
                 "ps": "Side note: my wife always forgets her password for everything.|Unrelated: nice job on the new sign in screen.|Also, my teenager changed his username {n} times this year, kids.",
                 "topic": "the login|resetting a password"},
-    "moving": {"req": "Our family is [moving] to {city} at the end of {month}.|Could you transfer my service to the [new address] at {street} from {date}?|We [relocate] on {date}, please arrange the switch.|"
+    "moving": {"req": "Our family is [moving] to {city} once {month} is over.|Could you transfer my service to the [new address] at {street} from {date}?|We [relocate] on {date}, please arrange the switch.|"
                       "Planning a [move] to {street} in {month}, what are the steps?|Just [moved] in on {street}, how do we bring the line over?|Is there a fee to [relocate] the service to {city}?",
                "jar": "Please shift my installation to the {street} premises from {date}.|Schedule a reconnect at {street}, the old unit is vacated {date}.|Can the install order follow me to {city}?|Requesting a change of service address to {street}.|"
                       "Please raise a home-mover order for {street}, effective {date}.|I need a change-of-tenancy switch to {street} on {date}.",

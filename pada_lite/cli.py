@@ -1,6 +1,8 @@
 """`pada-lite` on the command line (also `python -m pada_lite`).
 
-    pada-lite demo                       # offline: fine-tune the tiny student on the bundled task
+    pada-lite demo                       # offline: SFT vs LLM2LLM vs PaDA, tiny student, simulated teacher
+    pada-lite run --methods sft,pada,pada-no-qc --iterations 3 --run NAME   # any methods; resumes NAME
+    pada-lite demo --teacher openai --model gpt-4o-mini --base-url http://localhost:8000/v1
     pada-lite finetune --profile cpu     # fine-tune and save the adapter into a run folder
     pada-lite evaluate --adapter runs/NAME/adapter --split test
 
@@ -10,6 +12,7 @@ and a summary. It deliberately holds no method logic: it calls `Workflow`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -68,9 +71,76 @@ def _train_and_report(wf, run, split: str) -> dict:
     return summary
 
 
-def cmd_demo(args) -> int:
-    wf, run = _setup(args)
-    _train_and_report(wf, run, "test")
+def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
+    p.add_argument("--methods", default=methods, help="comma-separated: sft, llm2llm, pada, pada-val-only, pada-train-only, pada-no-qc")
+    p.add_argument("--iterations", type=int, default=2, help="augmentation iterations after the seed fine-tune")
+    p.add_argument("--samples", type=int, default=140, help="pattern-guided samples per iteration")
+    p.add_argument("--parity", action="store_true", help="the same number of accepted samples for every augmenting method")
+    p.add_argument("--patience", type=int, default=None, help="stop a method after this many iterations without a validation gain")
+    p.add_argument("--teacher", default=None, choices=["sim", "openai"], help="default: the profile's (sim offline, openai on colab)")
+    p.add_argument("--model", default=None, help="one model for every teacher role (openai)")
+    for role in ("analyst", "generator", "checker"):
+        p.add_argument(f"--{role}-model", default=None, help=f"the {role}'s model (openai)")
+    p.add_argument("--base-url", default=None, help="any OpenAI-compatible endpoint (default: OpenAI); the key comes from "
+                   "PADA_API_KEY / OPENAI_API_KEY, Colab secrets, or a prompt")
+    p.add_argument("--budget", type=float, default=None, help="teacher budget in USD: the run stops cleanly when it is reached")
+    p.add_argument("--workers", type=int, default=8, help="concurrent teacher calls")
+    p.add_argument("--analyst-noise", type=float, default=0.1, help="simulated teacher: share of wrong analyses")
+    p.add_argument("--flaw-rate", type=float, default=0.1, help="simulated teacher: share of flawed generated samples")
+
+
+def _check_resume(run, config: dict) -> None:
+    """A run folder resumes only with the settings that made it."""
+    if not run.has("config.json"):
+        return
+    old = run.read_json("config.json")
+    diff = [k for k in config if k in old and old[k] != json.loads(json.dumps(config[k], default=str))]
+    if diff:
+        raise RunMismatch(f"{run.dir / 'config.json'} was written with other settings ({', '.join(diff)} differ); "
+                          "resume with the same options, or choose a new --run name")
+
+
+class RunMismatch(ValueError):
+    pass
+
+
+def cmd_loop(args) -> int:
+    from .loop import Loop, LoopConfig
+    from .report import comparison_table, write_report
+    from .runs import Run
+    from .teacher import Usage, make_teacher
+    from .workflow import Workflow
+
+    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
+    wf = Workflow.create(args.profile, args.task, seed=args.seed, seed_size=args.seed_size,
+                         progress=not args.quiet, profile_overrides=overrides)
+    cfg = LoopConfig(methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()), iterations=args.iterations,
+                     samples=args.samples, parity=args.parity, patience=args.patience)
+    kind = args.teacher or wf.profile.teacher
+    roles = ("analyst", "generator", "checker")
+    models = {**(dict.fromkeys(roles, args.model) if args.model else {}),
+              **{r: getattr(args, f"{r}_model") for r in roles if getattr(args, f"{r}_model")}}
+    run = Run(args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    teacher = make_teacher(kind, models=models or None, base_url=args.base_url, cache=run.path("teacher_cache.jsonl"),
+                           budget_usd=args.budget, workers=args.workers, progress=not args.quiet,
+                           analyst_noise=args.analyst_noise, flaw_rate=args.flaw_rate, seed=args.seed)
+    config = dict(command="run", profile=wf.profile.to_dict(), task=wf.task.to_config(), seed=args.seed,
+                  seed_size=args.seed_size, sizes=wf.splits.sizes(), loop=cfg.to_dict(), teacher=teacher.describe(),
+                  teacher_models=teacher.models)
+    _check_resume(run, config)
+    run.save_config(**config)
+    print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} | "
+          f"train/validation/test {wf.splits.sizes()}\nteacher: {teacher.describe()}\nrun folder {run.dir} "
+          f"(re-run with --run {run.name} to resume)")
+    t0 = time.perf_counter()
+    summary = Loop(wf, teacher, run, cfg).run()
+    print(f"\ntest accuracy ({wf.task.name}, {wf.profile.name} profile, {teacher.describe()}):")
+    print(comparison_table(summary))
+    print(f"\nteacher calls and cost in this session:\n{teacher.usage.table()}")
+    paid = Usage.from_dict(summary["teacher"])
+    print(f"answered and paid over all sessions of this run: {paid.total_calls} calls, ${paid.total_cost:.4f}")
+    report = write_report(run)
+    print(f"\n{time.perf_counter() - t0:.0f} s; report in {report}")
     return 0
 
 
@@ -102,9 +172,14 @@ def cmd_evaluate(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="pada-lite", description="Evaluation-driven data augmentation for small LMs, as a teaching kit.")
     sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="the main job, offline: fine-tune and compare before/after on the test split")
+    p = sub.add_parser("demo", help="the main job: SFT vs LLM2LLM vs PaDA on the bundled task (offline by default)")
     _common(p)
-    p.set_defaults(fn=cmd_demo)
+    _teacher_args(p, "sft,llm2llm,pada")
+    p.set_defaults(fn=cmd_loop)
+    p = sub.add_parser("run", help="any methods and ablations, any task; --run NAME resumes an interrupted run")
+    _common(p)
+    _teacher_args(p, "sft,llm2llm,pada,pada-val-only,pada-train-only,pada-no-qc")
+    p.set_defaults(fn=cmd_loop)
     p = sub.add_parser("finetune", help="fine-tune the student (LoRA) and save the adapter in the run folder")
     _common(p)
     p.add_argument("--split", default="validation", choices=["validation", "test"], help="split to report on")
@@ -123,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     from .data import DataError
     try:
         return args.fn(args)
-    except (DataError, FileNotFoundError) as e:
+    except (DataError, FileNotFoundError, RunMismatch) as e:
         # bad input: say what and where, without a traceback; everything already written stays
         print(f"pada-lite: error: {e}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ import csv
 import inspect
 import io
 import json
+import os
 import random
 import re
 from collections import Counter
@@ -107,9 +108,11 @@ def write_jsonl(path, rows) -> Path:
     """Write dicts (or objects with `to_dict()`) one per line as UTF-8; creates parent folders."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as f:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="\n") as f:
         for r in rows:
             f.write(json.dumps(r.to_dict() if hasattr(r, "to_dict") else r, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)  # atomic: a killed run never leaves half a file that looks finished
     return path
 
 

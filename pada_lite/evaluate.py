@@ -6,8 +6,10 @@
   (id, input, gold, raw response, parsed answer, correct, tags) and the accuracies.
 - records round-trip through JSONL so a person can read them and later stages reuse them.
 
-It deliberately does not sample: evaluation is deterministic run to run, so two runs
-differ only because the students differ.
+Evaluation is greedy and deterministic run to run, so two runs differ only because the
+students differ. The one exception is `temperature > 0`, used only to look for *training*
+errors the LLM2LLM way (its released code samples the seed set at temperature 0.7): sampling
+is seeded, so it too repeats exactly on the same machine.
 """
 from __future__ import annotations
 
@@ -64,12 +66,8 @@ class EvalResult:
         return [r for r in self.records if not r.correct]
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            for r in self.records:
-                f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-        return path
+        from .data import write_jsonl
+        return write_jsonl(path, self.records)
 
     @classmethod
     def load(cls, path: str | Path) -> "EvalResult":
@@ -79,8 +77,10 @@ class EvalResult:
 
 @torch.no_grad()
 def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: int = 16,
-             progress: bool = True, desc: str = "generating") -> list[str]:
-    """Greedy completions of already-templated prompts, in the order given."""
+             progress: bool = True, desc: str = "generating", temperature: float = 0.0,
+             seed: int = 0) -> list[str]:
+    """Completions of already-templated prompts, in the order given: greedy, or sampled
+    (seeded) when `temperature > 0`."""
     from tqdm.auto import tqdm
 
     dev = next(model.parameters()).device
@@ -92,10 +92,13 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
     out: list[str] = [""] * len(enc)
     was_training = model.training
     model.eval()
+    sample = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0) if temperature > 0 else dict(do_sample=False)
+    if temperature > 0:
+        torch.manual_seed(seed)
     for s in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress, leave=False):
         idx = order[s: s + batch_size]
         batch = tok.pad({"input_ids": [enc[i] for i in idx]}, return_tensors="pt").to(dev)
-        gen = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+        gen = model.generate(**batch, max_new_tokens=max_new_tokens, **sample,
                              eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
         new = gen[:, batch["input_ids"].shape[1]:]
         for i, row in zip(idx, new):
@@ -106,9 +109,10 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
 
 
 def evaluate(model, tok, task: Task, examples: list[Example], batch_size: int = 16,
-             progress: bool = True, desc: str = "evaluating") -> EvalResult:
+             progress: bool = True, desc: str = "evaluating", temperature: float = 0.0,
+             seed: int = 0) -> EvalResult:
     prompts = [prompt_text(task, tok, ex) for ex in examples]
-    responses = generate(model, tok, prompts, task.max_new_tokens, batch_size, progress, desc)
+    responses = generate(model, tok, prompts, task.max_new_tokens, batch_size, progress, desc, temperature, seed)
     records = []
     for ex, resp in zip(examples, responses):
         parsed = task.parse(resp)

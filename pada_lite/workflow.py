@@ -62,9 +62,10 @@ class Workflow:
         return model, tok, result
 
     def evaluate(self, model=None, tok=None, split: str = "validation",
-                 examples: list[Example] | None = None) -> EvalResult:
+                 examples: list[Example] | None = None, temperature: float = 0.0) -> EvalResult:
+        """Greedy by default; `temperature > 0` samples (seeded), as LLM2LLM does on the seed set."""
         if model is None:
             model, tok = self.base()
         data = examples if examples is not None else getattr(self.splits, split)
         return evaluate(model, tok, self.task, data, batch_size=self.profile.eval_batch_size,
-                        progress=self.progress, desc=f"evaluating {split}")
+                        progress=self.progress, desc=f"evaluating {split}", temperature=temperature, seed=self.seed)

@@ -1,0 +1,229 @@
+"""The orchestrator: SFT, LLM2LLM and PaDA (and its ablations) side by side, in one run folder.
+
+    loop = Loop(workflow, teacher, Run("demo"), LoopConfig(methods=("sft", "llm2llm", "pada")))
+    summary = loop.run()          # resumes where an interrupted run stopped
+
+Iteration 0 fine-tunes the student on the seed set (that *is* SFT) and is shared by every
+method. Iteration i of an augmenting method reads the failures of its model i-1, asks the
+teacher for new samples, and retrains from the base model on seed + everything accepted so
+far (iterations 1..i). Each iteration's folder `runs/<name>/<method>/iter_<i>/` holds the
+stage artifacts that made its data and the evaluations of the model trained on it.
+
+Every stage writes its artifact once it is complete; a re-run loads it instead of computing
+it, and teacher calls already answered come from the cache, so nothing is paid twice. When
+the teacher's budget runs out the run stops cleanly, keeps what it has, and says so.
+It deliberately reports on the *test* split only what the methods never saw.
+"""
+from __future__ import annotations
+
+import gc
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+
+from . import analysis as pa
+from .data import read_jsonl, write_jsonl
+from .evaluate import EvalResult
+from .generation import Candidate, pattern_samples, similar_samples
+from .quality import QCConfig, quality_control
+from .similarity import LeakGuard
+from .teacher import paid_usage
+
+# what each method does per iteration: use validation patterns? training errors? which QC?
+METHODS = {
+    "sft": dict(patterns=False, similar=False, qc=None),
+    "llm2llm": dict(patterns=False, similar=True, qc="llm2llm"),
+    "pada": dict(patterns=True, similar=True, qc="full"),
+    "pada-val-only": dict(patterns=True, similar=False, qc="full"),
+    "pada-train-only": dict(patterns=False, similar=True, qc="full"),
+    "pada-no-qc": dict(patterns=True, similar=True, qc="none"),
+}
+
+
+class BudgetSpent(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    methods: tuple[str, ...] = ("sft", "llm2llm", "pada")
+    iterations: int = 2
+    samples: int = 140              # pattern-guided samples per iteration (split by cluster size)
+    per_error: int = 1              # samples per wrong training example (LLM2LLM: 1)
+    parity: bool = False            # every augmenting method gets `samples` accepted samples per iteration
+    train_temperature: float = 0.7  # LLM2LLM's released code samples the seed set to find training errors
+    shots: int = 4                  # training examples shown to the generator per request
+    chunk: int = 8                  # samples asked for per generator request
+    k_max: int = 8
+    max_members: int = 12           # analyses shown per pattern-naming prompt
+    embedder: str | None = None     # None: the profile's
+    dedup: float = 0.8
+    leak_threshold: float = 0.7
+    max_regen: int = 2
+    patience: int | None = None     # stop a method after this many iterations without a validation gain
+
+    def __post_init__(self):
+        bad = [m for m in self.methods if m not in METHODS]
+        if bad:
+            raise ValueError(f"unknown method(s) {bad}; choose from {list(METHODS)}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _row(i: int, evals: dict) -> dict:
+    row = {"iteration": i}
+    for split, res in evals.items():
+        row[split] = res.accuracy
+        row[f"{split}_by_tag"] = res.by_tag()
+    return row
+
+
+class Loop:
+    def __init__(self, workflow, teacher, run, config: LoopConfig = LoopConfig(), progress: bool = True):
+        self.wf, self.teacher, self.out, self.cfg, self.progress = workflow, teacher, run, config, progress
+        s = workflow.splits
+        # subtle: the splits share phrasing, so text that also occurs in training is not protected
+        # (training examples may be shown to the generator); only what is closer to validation/test is
+        self.guard = LeakGuard([e.input for e in s.validation] + [e.input for e in s.test], threshold=config.leak_threshold,
+                               allow=[e.input for e in s.train])
+        self.embedder = config.embedder or workflow.profile.embedder
+        self.history: dict[str, list[dict]] = {}
+        self.stopped: str | None = None
+
+    # ------------------------------------------------------------ the student's side
+    def _train_and_evaluate(self, method: str, i: int, extra: list) -> dict[str, EvalResult]:
+        """Evaluations of the model trained on seed + `extra`, loaded from disk when already done."""
+        folder = ("sft", "iter_0") if i == 0 else (method, f"iter_{i}")
+        splits = ["validation", "test"] + (["train"] if i == 0 or METHODS[method]["similar"] else [])
+        if all(self.out.has(*folder, f"eval_{s}.jsonl") for s in splits):
+            return {s: EvalResult.load(self.out.dir.joinpath(*folder, f"eval_{s}.jsonl")) for s in splits}
+        print(f"[{method} iteration {i}] fine-tuning on {len(self.wf.splits.train)} seed + {len(extra)} generated samples")
+        model, tok, tr = self.wf.finetune(extra=extra, output_dir=str(self.out.path(*folder, "trainer")))
+        self.out.write_json({"steps": tr.steps, "seconds": tr.seconds, "losses": tr.losses, "examples":
+                             len(self.wf.splits.train) + len(extra)}, *folder, "train.json")
+        evals = {s: self.wf.evaluate(model, tok, split=s) for s in ("validation", "test")}
+        if "train" in splits:
+            # subtle: only the seed set, sampled as LLM2LLM does; generated samples never spawn more
+            evals["train"] = self.wf.evaluate(model, tok, split="train", temperature=self.cfg.train_temperature)
+        for s, res in evals.items():  # the test file last: its presence marks the iteration done
+            res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
+        del model, tok
+        gc.collect()
+        return evals
+
+    # ------------------------------------------------------------ the agents' side
+    def _stage(self, parts: tuple, compute, cls):
+        """Load the stage's JSONL artifact, or compute it and save it once the stage is complete."""
+        if self.out.has(*parts):
+            return [cls(**r) for r in read_jsonl(self.out.dir.joinpath(*parts))]
+        rows = compute()
+        if self.teacher.budget_exhausted:  # an incomplete stage is not saved: a re-run redoes it from the cache
+            raise BudgetSpent(f"the teacher budget was reached during {parts[-1]} of {parts[0]} {parts[1]}")
+        write_jsonl(self.out.path(*parts), rows)
+        return rows
+
+    def _augment(self, method: str, i: int, prev: dict[str, EvalResult]) -> list[Candidate]:
+        """Data for iteration i of `method`, from the failures of its model i-1."""
+        m, task, train, cfg = METHODS[method], self.wf.task, self.wf.splits.train, self.cfg
+        d, seed, stats, pats = (method, f"iter_{i}"), self.wf.seed * 100 + i, {}, []
+        if m["patterns"]:
+            def patterns():
+                analyses = self._stage((*d, "analyses.jsonl"),
+                                       lambda: pa.analyse(self.teacher, task, prev["validation"].failures), pa.Analysis)
+                found = pa.find_patterns(self.teacher, task, analyses, self.embedder, cfg.k_max, cfg.max_members, seed)
+                self.out.write_json({**found.summary(), "ids": [a.id for a in analyses]}, *d, "clusters.json")
+                return pa.draft_strategies(self.teacher, task, found.patterns)
+            pats = self._stage((*d, "patterns.jsonl"), patterns, pa.FailurePattern)
+        strategies = {p.name: ({"name": p.name, "description": p.description}, p.strategy) for p in pats}
+        wrong = {r.id for r in prev["train"].failures} if m["similar"] else set()
+        errors = [e for e in train if e.id in wrong]
+        # budget parity: every augmenting method aims at `samples` accepted samples per iteration
+        per_error = math.ceil(cfg.samples / len(errors)) if cfg.parity and errors and not m["patterns"] else cfg.per_error
+        n_patterns = max(cfg.samples - len(errors) * per_error, 0) if cfg.parity else cfg.samples
+        kw = dict(seed=seed, guard=self.guard, stats=stats)
+
+        def draft(counts=None, redo=errors, rnd=0):
+            out = []
+            if pats and (counts is None or any(counts)):
+                out += pattern_samples(self.teacher, task, pats, train, total=n_patterns, counts=counts, shots=cfg.shots,
+                                       chunk=cfg.chunk, rnd=rnd, prefix=f"{method}-it{i}-p", **kw)
+            if redo:
+                out += similar_samples(self.teacher, task, redo, per_error, rnd=rnd, prefix=f"{method}-it{i}-s", **kw)
+            return out
+
+        def regenerate(rejected, rnd):
+            counts = [sum(c.source == "pattern" and c.origin == p.name for c in rejected) for p in pats]
+            redo = [e for e in errors if any(c.source == "similar" and c.origin == e.id for c in rejected)]
+            return draft(counts, redo, rnd)
+
+        cands = self._stage((*d, "generated.jsonl"), draft, Candidate)
+
+        def judge():
+            preset = QCConfig.preset(m["qc"])
+            qc = QCConfig(preset.checker, preset.format_check, cfg.dedup if m["qc"] == "full" else preset.dedup,
+                          cfg.max_regen if preset.checker else 0, preset.min_score)
+            accepted, judged, drops = quality_control(self.teacher, task, [Candidate(**c.to_dict()) for c in cands], train,
+                                                      self.guard, qc, strategies=strategies, regenerate=regenerate)
+            accepted = accepted[: cfg.samples] if cfg.parity else accepted
+            write_jsonl(self.out.path(*d, "judged.jsonl"), judged)
+            self.out.write_json({"candidates": len(judged), "accepted": len(accepted), "drops": dict(drops),
+                                 "train_errors": len(errors), "val_failures": len(prev["validation"].failures),
+                                 "patterns": len(pats), "redacted_prompt_spans": stats.get("redacted", 0),
+                                 "qc": asdict(qc)}, *d, "qc.json")
+            return accepted
+
+        return self._stage((*d, "accepted.jsonl"), judge, Candidate)
+
+    # ------------------------------------------------------------ the loop
+    def run(self) -> dict:
+        t0 = time.perf_counter()
+        evals0 = self._train_and_evaluate("sft", 0, [])
+        for method in self.cfg.methods:
+            self.history[method] = [_row(0, evals0)]
+        active = [m for m in self.cfg.methods if m != "sft"]
+        prev = {m: evals0 for m in active}
+        augmented: dict[str, list] = {m: [] for m in active}
+        try:
+            for i in range(1, self.cfg.iterations + 1):
+                for method in list(active):
+                    new = self._augment(method, i, prev[method])
+                    augmented[method] += new
+                    evals = self._train_and_evaluate(method, i, [c.example(self.wf.task) for c in augmented[method]])
+                    qc = self.out.read_json(method, f"iter_{i}", "qc.json")
+                    row = {**_row(i, evals), **{k: qc[k] for k in ("candidates", "accepted", "drops", "train_errors", "val_failures")},
+                           "augmented_total": len(augmented[method])}
+                    if self.out.has(method, f"iter_{i}", "clusters.json"):
+                        c = self.out.read_json(method, f"iter_{i}", "clusters.json")
+                        row["patterns"] = {k: c[k] for k in ("k", "sizes", "purity", "ari", "embedder")}
+                    self.history[method].append(row)
+                    prev[method] = evals
+                    self._write_summary(time.perf_counter() - t0)
+                    if self._plateau(method):
+                        print(f"[{method}] validation accuracy has not improved for {self.cfg.patience} iterations: stopping it")
+                        active.remove(method)
+        except BudgetSpent as e:
+            self.stopped = f"{e}; everything finished before it is kept in {self.out.dir} (re-run to resume with a bigger budget)"
+            print(f"stopped: {self.stopped}")
+        for m in self.cfg.methods:  # SFT never changes: its later iterations repeat iteration 0
+            if METHODS[m]["qc"] is None:
+                self.history[m] = [dict(self.history[m][0], iteration=i) for i in range(self.cfg.iterations + 1)]
+        return self._write_summary(time.perf_counter() - t0)
+
+
+    def _plateau(self, method: str) -> bool:
+        p, h = self.cfg.patience, [r["validation"] for r in self.history[method]]
+        return p is not None and len(h) > p and max(h[-p:]) <= max(h[:-p])
+
+    def _write_summary(self, seconds: float) -> dict:
+        cache = self.teacher.cache.path
+        summary = {"methods": self.history, "teacher_session": self.teacher.usage.to_dict(),
+                   # every call this run has paid for, over all its sessions (resumes included)
+                   "teacher": (paid_usage(cache) if cache else self.teacher.usage).to_dict(),
+                   "teacher_name": self.teacher.describe(),
+                   "stopped": self.stopped, "wall_seconds": seconds, "config": self.cfg.to_dict(),
+                   "profile": self.wf.profile.name, "task": self.wf.task.name, "seed": self.wf.seed}
+        self.out.write_json(summary, "summary.json")
+        return summary
+

@@ -1,0 +1,156 @@
+"""What teacher calls cost, and the usage table a run reports per stage and per role.
+
+- `PRICES`: USD per 1M tokens (input, output) for a few well-known models; `price_of` looks a
+  model up (a dated snapshot such as "gpt-4o-mini-2024-07-18" falls back to its family).
+- `estimate_cost`: the conservative guess the budget cap reserves *before* a call is sent.
+- `Usage`: counters per (role, stage): requests, cache hits, calls sent, answered, failed,
+  skipped for budget, failures by reason, tokens and cost. `rows()` feeds pandas, `table()`
+  prints, `to_dict()`/`from_dict()` save it into a run folder.
+
+It deliberately does not decide anything (the teacher reserves, sends and counts) and does
+not fetch prices: they change, so pass `prices={"model": (input, output)}` to override.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict, dataclass, field, fields
+
+# USD per 1M tokens (input, output), standard tier, from https://openai.com/api/pricing/
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+}
+UNKNOWN, SIMULATED = "price unknown", "simulated (free)"
+
+
+def price_of(model: str, prices: dict[str, tuple[float, float]] | None = None) -> tuple[float, float] | None:
+    """(input, output) USD per 1M tokens, or None when the model has no known price."""
+    table = {**PRICES, **(prices or {})}
+    if model in table:
+        return tuple(table[model])
+    base = re.sub(r"-\d{4}-\d{2}-\d{2}$", "", model)   # dated snapshot -> its family
+    return tuple(table[base]) if base in table else None
+
+
+def cost(price: tuple[float, float] | None, prompt_tokens: int, completion_tokens: int) -> float:
+    return 0.0 if price is None else (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
+
+
+def estimate_cost(price, messages: list[dict], schema_chars: int, max_tokens: int) -> float:
+    """An upper bound for one call: prompt chars/3 tokens (plus the JSON schema, which may be
+    sent too, and a few tokens per message) at the input price, max_tokens at the output price."""
+    chars = sum(len(str(m.get("content") or "")) for m in messages) + schema_chars
+    return cost(price, chars // 3 + 8 * len(messages) + 8, max_tokens)
+
+
+@dataclass
+class UsageRow:
+    role: str
+    stage: str
+    model: str
+    price: str = UNKNOWN          # "0.15/0.60 per 1M", "price unknown" or "simulated (free)"
+    requests: int = 0             # asked by the agents
+    hits: int = 0                 # answered from the cache (or a duplicate in the same batch): free
+    calls: int = 0                # sent to the backend, retries included
+    ok: int = 0                   # answered by a call
+    failed: int = 0               # None after every attempt
+    skipped: int = 0              # None because the budget was spent
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    reasons: dict = field(default_factory=dict)   # failed attempts (and skips) by reason
+
+
+_COUNTS = [f.name for f in fields(UsageRow) if f.name not in ("role", "stage", "model", "price", "reasons")]
+
+
+def _notes(r: dict) -> str:
+    notes = [UNKNOWN] if UNKNOWN in r["price"] else []
+    if r["reasons"]:
+        notes.append(", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items())))
+    return "; ".join(notes)
+
+
+class Usage:
+    """Thread-safe counters per (role, stage)."""
+
+    def __init__(self):
+        self._rows: dict[tuple[str, str], UsageRow] = {}
+        self._lock = threading.Lock()
+
+    def add(self, role: str, stage: str, model: str, price: str = UNKNOWN, reason: str | None = None, **counts):
+        with self._lock:
+            row = self._rows.setdefault((role, stage), UsageRow(role, stage, model, price))
+            for k, v in counts.items():
+                setattr(row, k, getattr(row, k) + v)
+            if reason:
+                row.reasons[reason] = row.reasons.get(reason, 0) + 1
+
+    def rows(self, by: str | None = None) -> list[dict]:
+        """One dict per (role, stage); by="stage" or by="role" sums over the other."""
+        with self._lock:
+            rows = [asdict(r) for r in self._rows.values()]
+        if by is None:
+            return rows
+        if by not in ("role", "stage"):
+            raise ValueError(f"by={by!r}: use None, 'role' or 'stage'")
+        out: dict[str, dict] = {}
+        for r in rows:
+            acc = out.setdefault(r[by], {by: r[by], "model": [], "price": [], "reasons": {}, **dict.fromkeys(_COUNTS, 0)})
+            for k in _COUNTS:
+                acc[k] += r[k]
+            for k, v in r["reasons"].items():
+                acc["reasons"][k] = acc["reasons"].get(k, 0) + v
+            for k in ("model", "price"):
+                if r[k] not in acc[k]:
+                    acc[k].append(r[k])
+        for acc in out.values():
+            acc["model"], acc["price"] = ", ".join(acc["model"]), ", ".join(acc["price"])
+        return list(out.values())
+
+    @property
+    def total_cost(self) -> float:
+        return sum(r["cost_usd"] for r in self.rows())
+
+    @property
+    def total_calls(self) -> int:
+        return sum(r["calls"] for r in self.rows())
+
+    @property
+    def total_hits(self) -> int:
+        return sum(r["hits"] for r in self.rows())
+
+    def table(self, by: str | None = None) -> str:
+        """Plain text: one line per row and a total; 'price unknown' where cost could not be counted."""
+        rows = self.rows(by)
+        keys = ["role", "stage"] if by is None else [by]
+        head = keys + ["model", "req", "hits", "calls", "ok", "failed", "skipped", "tok in", "tok out", "cost $", "notes"]
+        body = [[r[k] for k in keys] + [r["model"], r["requests"], r["hits"], r["calls"], r["ok"], r["failed"],
+                 r["skipped"], r["prompt_tokens"], r["completion_tokens"], f"{r['cost_usd']:.4f}", _notes(r)]
+                for r in rows]
+        tot = [sum(r[k] for r in rows) for k in ("requests", "hits", "calls", "ok", "failed", "skipped",
+                                                 "prompt_tokens", "completion_tokens")]
+        body.append(["total"] + [""] * (len(keys) - 1) + [""] + tot + [f"{self.total_cost:.4f}", ""])
+        cells = [[str(c) for c in r] for r in body]
+        w = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(head)]
+        fmt = lambda r: "  ".join(c.ljust(w[i]) if i <= len(keys) or i == len(head) - 1 else c.rjust(w[i])  # noqa: E731
+                                  for i, c in enumerate(r)).rstrip()
+        return "\n".join([fmt(head), "-" * len(fmt(head))] + [fmt(r) for r in cells])
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Usage":
+        u = cls()
+        for r in d.get("rows", []):
+            row = UsageRow(**r)
+            u._rows[(row.role, row.stage)] = row
+        return u
+
+    def __repr__(self) -> str:
+        return f"Usage(calls={self.total_calls}, hits={self.total_hits}, cost_usd={self.total_cost:.4f})"

@@ -1,0 +1,188 @@
+"""A loopback fake of an OpenAI-compatible chat endpoint, for tests and benchmarks.
+
+    with FakeOpenAI(latency=0.2, faults=["429", "ok"]) as fake:
+        OpenAIBackend(base_url=fake.base_url, api_key="sk-test")...
+
+Serves POST /v1/chat/completions in the OpenAI wire format from a `ThreadingHTTPServer` on
+127.0.0.1 (a free port) in a daemon thread. It shuts down on exit and, whatever happens,
+after `watchdog` seconds. Knobs:
+- `latency`: seconds slept per answered call;
+- `responder(body) -> dict`: the JSON object to answer; the default fills a valid object for
+  each of the five reply schemas, reading the schema name from `response_format` or the prompt;
+- `faults`: consumed in order, one per request that reaches the answering stage, of "ok",
+  "429", "500", "timeout" (sleeps `timeout_sleep`, past the client's timeout), "malformed"
+  (content not JSON), "refusal", "truncated" (finish_reason "length", cut JSON) and
+  "bad_schema" (valid JSON, wrong fields), and two that are not worth retrying: "400" (a bad
+  request for another reason than the format) and "401" (a rejected key); when the list runs
+  out every call is "ok";
+- `supports_schema=False`: 400 on a json_schema response format (not counted as a fault);
+  `supports_json_mode=False`: 400 on {"type": "json_object"} too.
+Every request body and its headers are recorded (`requests`); counters are thread-safe.
+
+Use as a context manager, or as the pytest fixture `fake_openai` (import it into a test module).
+It deliberately does not check auth, stream, or implement any other route.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+try:
+    import pytest
+except ImportError:   # benchmarks may run without pytest installed
+    pytest = None
+
+SAMPLES = {
+    "ErrorAnalysis": {"error_scenario": "a message with a misleading keyword at the end", "root_cause": "keyword spotting"},
+    "Pattern": {"name": "misleading trailing keyword", "description": "a cue of another department comes last"},
+    "Strategy": {"strategy": "write messages whose last sentence names another department", "vary": ["department"],
+                 "keep": ["answer format"], "pitfalls": ["ambiguous messages"]},
+    "NewSamples": {"samples": [{"input": "my bill doubled, nothing to do with my router", "output": "billing"}]},
+    "QualityScore": {"answer_correct": True, "fits_format": True, "follows_strategy": 4, "not_trivial": 4,
+                     "reason": ""},
+}
+
+
+def schema_name(body: dict) -> str | None:
+    """The reply schema a request asks for: response_format's name, else the first schema title in the prompt."""
+    rf = body.get("response_format") or {}
+    if rf.get("type") == "json_schema":
+        return rf["json_schema"]["name"]
+    text = " ".join(str(m.get("content") or "") for m in body.get("messages", []))
+    titles = [t for t in re.findall(r'"title":\s*"(\w+)"', text) if t in SAMPLES]
+    return titles[0] if titles else next((n for n in SAMPLES if n in text), None)
+
+
+def default_responder(body: dict) -> dict:
+    name = schema_name(body)
+    if name is None:
+        raise ValueError("fake_openai: cannot tell which reply schema this request wants")
+    return json.loads(json.dumps(SAMPLES[name]))
+
+
+class FakeOpenAI:
+    def __init__(self, latency: float = 0.0, responder=default_responder, faults=(), supports_schema: bool = True,
+                 supports_json_mode: bool = True, timeout_sleep: float = 2.0, watchdog: float = 300.0):
+        self.latency, self.responder, self.faults = latency, responder, list(faults)
+        self.supports_schema, self.supports_json_mode = supports_schema, supports_json_mode
+        self.timeout_sleep, self.watchdog = timeout_sleep, watchdog
+        self.requests: list[dict] = []        # {"body": ..., "headers": ...} per incoming request
+        self.counts: Counter = Counter()      # "requests", "rejected_format" and one per fault served
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        self._server = self._thread = self._timer = None
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> "FakeOpenAI":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                fake._handle(self)
+
+            def log_message(self, *args):   # keep test output quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        self._timer = threading.Timer(self.watchdog, self.close)   # never outlive the tests
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()   # wakes handlers sleeping in "timeout" or latency
+        if self._timer is not None and self._timer is not threading.current_thread():
+            self._timer.cancel()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "FakeOpenAI":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    # ---------------------------------------------------------------- serving
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        body = json.loads(h.rfile.read(int(h.headers.get("Content-Length", 0))) or b"{}")
+        with self._lock:
+            self.requests.append({"body": body, "headers": dict(h.headers)})
+            self.counts["requests"] += 1
+        if h.path.rstrip("/") != "/v1/chat/completions":
+            return self._send(h, 404, {"error": {"message": f"no route {h.path}", "type": "not_found"}})
+        fmt = (body.get("response_format") or {}).get("type")
+        if (fmt == "json_schema" and not self.supports_schema) or (fmt == "json_object" and not self.supports_json_mode):
+            with self._lock:
+                self.counts["rejected_format"] += 1
+            return self._send(h, 400, {"error": {"message": f"response_format type {fmt} is not supported",
+                                                 "type": "invalid_request_error", "param": "response_format"}})
+        with self._lock:
+            fault = self.faults.pop(0) if self.faults else "ok"
+            self.counts[fault] += 1
+        if fault in ("429", "500"):
+            return self._send(h, int(fault), {"error": {"message": f"fake {fault}", "type": "server_error"}},
+                              {"retry-after-ms": "10"})
+        if fault == "400":
+            return self._send(h, 400, {"error": {"message": "this model's maximum context length is exceeded",
+                                                 "type": "invalid_request_error", "param": "messages"}})
+        if fault == "401":   # like a real endpoint, echo part of the key back
+            key = h.headers.get("Authorization", "").removeprefix("Bearer ")
+            return self._send(h, 401, {"error": {"message": f"Incorrect API key provided: {key[:6]}***{key[-4:]}",
+                                                 "type": "invalid_request_error", "code": "invalid_api_key"}})
+        self._stop.wait(self.timeout_sleep if fault == "timeout" else self.latency)
+        if fault == "timeout" or self._stop.is_set():
+            return   # the client has given up (or the server is closing): answer nothing
+        content, refusal, finish = json.dumps(self.responder(body)), None, "stop"
+        if fault == "malformed":
+            content = "Sure! Here is what you asked for: error_scenario = unclear"
+        elif fault == "refusal":
+            content, refusal = None, "I can't help with that."
+        elif fault == "truncated":
+            content, finish = content[: len(content) // 2], "length"
+        elif fault == "bad_schema":
+            content = json.dumps({"unexpected": "fields", "score": 3})
+        elif fault != "ok":
+            raise ValueError(f"fake_openai: unknown fault {fault!r}")
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in body.get("messages", []))
+        usage = {"prompt_tokens": prompt_chars // 4 + 4 * len(body.get("messages", [])),
+                 "completion_tokens": len(content or refusal) // 4 + 1}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        self._send(h, 200, {
+            "id": f"chatcmpl-fake{self.counts['requests']}", "object": "chat.completion", "created": int(time.time()),
+            "model": body.get("model", "fake"), "usage": usage,
+            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
+                         "message": {"role": "assistant", "content": content, "refusal": refusal}}]})
+
+    @staticmethod
+    def _send(h: BaseHTTPRequestHandler, status: int, obj: dict, headers: dict | None = None) -> None:
+        data = json.dumps(obj).encode("utf-8")
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                h.send_header(k, v)
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass   # the client timed out and left
+
+
+if pytest is not None:
+    @pytest.fixture
+    def fake_openai():
+        """A started FakeOpenAI; set its knobs (faults, latency, ...) before the first call."""
+        with FakeOpenAI() as fake:
+            yield fake
