@@ -28,7 +28,9 @@ COMPANY = "Northwind Telecom"
 LABELS = ["billing", "outage", "device", "account", "moving", "cancellation", "sales"]
 PHENOMENA = ["direct", "preamble", "typo", "jargon", "negation", "distractor", "indirect"]
 RARE_IN_SEED = ["jargon", "negation", "distractor", "indirect"]
-SEED_MIX = {"direct": 105, "preamble": 90, "typo": 60, "jargon": 12, "negation": 11, "distractor": 11, "indirect": 11}
+# subtle: the structural phenomena (a misleading cue at the end) are the rarest in the seed set, so
+# what the student lacks is a rule that generated data in other words can still teach
+SEED_MIX = {"direct": 112, "preamble": 97, "typo": 60, "jargon": 12, "negation": 4, "distractor": 4, "indirect": 11}
 SPLIT_COUNTS = {"train": SEED_MIX, "validation": dict.fromkeys(PHENOMENA, 45), "test": dict.fromkeys(PHENOMENA, 100)}
 DEPARTMENTS = {
     "billing": "bills, charges, invoices, payments and refunds",

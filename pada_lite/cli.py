@@ -73,7 +73,7 @@ def _train_and_report(wf, run, split: str) -> dict:
 
 def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
     p.add_argument("--methods", default=methods, help="comma-separated: sft, llm2llm, pada, pada-val-only, pada-train-only, pada-no-qc")
-    p.add_argument("--iterations", type=int, default=2, help="augmentation iterations after the seed fine-tune")
+    p.add_argument("--iterations", type=int, default=3, help="augmentation iterations after the seed fine-tune")
     p.add_argument("--samples", type=int, default=140, help="pattern-guided samples per iteration")
     p.add_argument("--parity", action="store_true", help="the same number of accepted samples for every augmenting method")
     p.add_argument("--patience", type=int, default=None, help="stop a method after this many iterations without a validation gain")
@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = build_parser().parse_args(argv)
+    if getattr(args, "quiet", False):
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()  # the "Loading weights" bars
+        hf_logging.set_verbosity_error()
     from .data import DataError
     try:
         return args.fn(args)

@@ -48,7 +48,7 @@ class BudgetSpent(RuntimeError):
 @dataclass(frozen=True)
 class LoopConfig:
     methods: tuple[str, ...] = ("sft", "llm2llm", "pada")
-    iterations: int = 2
+    iterations: int = 3
     samples: int = 140              # pattern-guided samples per iteration (split by cluster size)
     per_error: int = 1              # samples per wrong training example (LLM2LLM: 1)
     parity: bool = False            # every augmenting method gets `samples` accepted samples per iteration
@@ -99,6 +99,14 @@ class Loop:
         splits = ["validation", "test"] + (["train"] if i == 0 or METHODS[method]["similar"] else [])
         if all(self.out.has(*folder, f"eval_{s}.jsonl") for s in splits):
             return {s: EvalResult.load(self.out.dir.joinpath(*folder, f"eval_{s}.jsonl")) for s in splits}
+        if i > 0 and not extra:
+            # nothing generated yet: retraining from base on the seed set alone repeats iteration 0 exactly
+            print(f"[{method} iteration {i}] no generated samples yet: the model is the seed SFT model")
+            evals = self._train_and_evaluate("sft", 0, [])
+            evals = {s: evals[s] for s in splits}
+            for s, res in evals.items():
+                res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
+            return evals
         print(f"[{method} iteration {i}] fine-tuning on {len(self.wf.splits.train)} seed + {len(extra)} generated samples")
         model, tok, tr = self.wf.finetune(extra=extra, output_dir=str(self.out.path(*folder, "trainer")))
         self.out.write_json({"steps": tr.steps, "seconds": tr.seconds, "losses": tr.losses, "examples":
@@ -107,7 +115,7 @@ class Loop:
         if "train" in splits:
             # subtle: only the seed set, sampled as LLM2LLM does; generated samples never spawn more
             evals["train"] = self.wf.evaluate(model, tok, split="train", temperature=self.cfg.train_temperature)
-        for s, res in evals.items():  # the test file last: its presence marks the iteration done
+        for s, res in evals.items():  # all eval files present = the iteration is done (each is written atomically)
             res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
         del model, tok
         gc.collect()

@@ -5,9 +5,10 @@ For each candidate, cheapest check first:
 2. leakage guard (always on, in every method): near-duplicates of validation or test inputs;
 3. near-duplicates of the training data (ROUGE-L at or above `dedup`);
 4. the checker (a teacher model other than the generator) scores it: answer correct, fits the
-   format, follows the strategy, not trivial; a rejected sample is sent back to be
-   regenerated, at most `max_regen` rounds;
+   format, follows the strategy, not trivial;
 5. duplicates within the accepted batch.
+With the checker on, every rejected sample is sent back to be written again, at most
+`max_regen` rounds (a sample the checker could not judge is not: the teacher failed, not it).
 Every drop is counted by reason, and every candidate is kept with its verdict.
 
 It deliberately does not write samples (see `generation.py`); `regenerate` is a callback.
@@ -71,7 +72,7 @@ def quality_control(teacher, task, candidates, train, guard, cfg: QCConfig = QCC
     accepted, judged, drops = [], [], Counter()
     batch, rnd = list(candidates), 0
     while batch:
-        to_check = []
+        to_check, rejected = [], []   # rejected: sent back to be written again (with the checker on)
         for c in batch:
             judged.append(c)
             reason = ("format" if cfg.format_check and _format_problem(task, c) else
@@ -80,6 +81,7 @@ def quality_control(teacher, task, candidates, train, guard, cfg: QCConfig = QCC
             if reason:
                 c.status, c.reason = "rejected", reason
                 drops[reason] += 1
+                rejected.append(c)
             else:
                 to_check.append(c)
         scores = [None] * len(to_check)
@@ -87,7 +89,6 @@ def quality_control(teacher, task, candidates, train, guard, cfg: QCConfig = QCC
             reqs = [prompts.quality(task, {"input": c.input, "output": c.output}, *strategies.get(c.origin, (None, None)),
                                     shown_block([by_id[i] for i in c.shown if i in by_id], task)) for c in to_check]
             scores = teacher.ask(reqs, desc=f"checking quality (round {rnd})")
-        rejected = []
         for c, s in zip(to_check, scores):
             c.scores = s.model_dump() if s is not None else None
             reason = _verdict(s) if cfg.checker else None
@@ -96,7 +97,7 @@ def quality_control(teacher, task, candidates, train, guard, cfg: QCConfig = QCC
             if reason:
                 c.status, c.reason = "rejected", reason
                 drops[reason] += 1
-                if reason not in ("checker_failed", "dup_batch"):
+                if reason != "checker_failed":
                     rejected.append(c)
             else:
                 c.status = "accepted"

@@ -148,6 +148,9 @@ def finetune(model, tok, task: Task, examples: list[Example], profile: Profile, 
         dataloader_num_workers=0)
     trainer = _trainer_class()(model=model, args=args, train_dataset=rows,
                                data_collator=LeftPadCollator(tok.pad_token_id))
+    if not progress:  # quiet means quiet: no per-step log dicts either (the losses are returned)
+        from transformers import PrinterCallback
+        trainer.remove_callback(PrinterCallback)
     model.train()
     t0 = time.perf_counter()
     out = trainer.train()

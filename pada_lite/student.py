@@ -12,6 +12,7 @@ It deliberately does not train or generate (see `sft.py`, `evaluate.py`).
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -124,7 +125,9 @@ def add_lora(model, profile: Profile, seed: int = 0):
     cfg = LoraConfig(r=profile.lora_r, lora_alpha=profile.lora_alpha, lora_dropout=profile.lora_dropout,
                      target_modules=LORA_TARGETS, modules_to_save=list(profile.lora_modules_to_save) or None,
                      bias="none", task_type="CAUSAL_LM")
-    return get_peft_model(model, cfg)
+    with warnings.catch_warnings():  # peft reads a property transformers 5 deprecates; nothing to act on
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, cfg)
 
 
 def trainable_parameters(model) -> tuple[int, int]:

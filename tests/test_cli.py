@@ -7,20 +7,41 @@ from pada_lite.cli import main
 
 
 @pytest.mark.slow
-def test_demo_fine_tunes_the_tiny_student_on_the_bundled_task(tmp_path, monkeypatch, capsys):
+def test_demo_compares_sft_llm2llm_and_pada_offline_and_resumes(tmp_path, monkeypatch, capsys):
+    """The README's main job: tiny student, bundled task, simulated teacher, three iterations."""
     monkeypatch.setenv("PADA_RUNS", str(tmp_path))
-    assert main(["demo", "--profile", "tiny", "--quiet", "--run", "demo"]) == 0
+    assert main(["demo", "--quiet", "--run", "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "simulated teacher" in out and "overall (test)" in out and "llm2llm" in out
+    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
+    final = {m: rows[-1] for m, rows in summary["methods"].items()}
+    assert [r["iteration"] for r in summary["methods"]["pada"]] == [0, 1, 2, 3]
+    assert final["sft"]["test"] > 0.75                  # the tiny student learns the task from 300 examples
+    assert final["pada"]["test"] > final["sft"]["test"]  # and PaDA's targeted data helps it (all 3 benchmark seeds)
+    assert all(r["patterns"]["purity"] > 0.5 for r in summary["methods"]["pada"][1:])
+    assert (tmp_path / "demo" / "report.md").exists() and (tmp_path / "demo" / "accuracy.png").exists()
+    config = json.loads((tmp_path / "demo" / "config.json").read_text())
+    assert config["profile"]["name"] == "tiny" and config["loop"]["methods"] == ["sft", "llm2llm", "pada"]
+    # the same command again resumes: every stage is read back, no teacher call is made
+    assert main(["demo", "--quiet", "--run", "demo"]) == 0
+    assert json.loads((tmp_path / "demo" / "summary.json").read_text())["methods"] == summary["methods"]
+    assert sum(r["calls"] for r in json.loads((tmp_path / "demo" / "summary.json").read_text())["teacher_session"]["rows"]) == 0
+    # other settings on the same folder are refused, not mixed in
+    assert main(["demo", "--quiet", "--run", "demo", "--samples", "10"]) == 2
+    assert "other settings" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_finetune_trains_and_reports_before_and_after(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PADA_RUNS", str(tmp_path))
+    assert main(["finetune", "--quiet", "--run", "ft", "--epochs", "4", "--split", "test"]) == 0
     out = capsys.readouterr().out
     assert "before" in out and "after" in out and "negation" in out
-    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
-    assert summary["before"]["overall"] < 0.1          # the tiny student starts knowing nothing
-    assert summary["after"]["overall"] > 0.75          # and learns the task from 300 examples
-    assert set(summary["after"]["by_tag"]) >= {"direct", "negation", "distractor", "indirect", "jargon"}
-    records = (tmp_path / "demo" / "eval_after_test.jsonl").read_text().splitlines()
+    summary = json.loads((tmp_path / "ft" / "summary.json").read_text())
+    assert summary["before"]["overall"] < 0.1 and summary["after"]["overall"] > 0.5
+    records = (tmp_path / "ft" / "eval_after_test.jsonl").read_text().splitlines()
     assert len(records) == 700 and {"id", "gold", "response", "parsed", "correct", "tags"} <= set(json.loads(records[0]))
-    assert (tmp_path / "demo" / "adapter" / "adapter_config.json").exists()
-    config = json.loads((tmp_path / "demo" / "config.json").read_text())
-    assert config["profile"]["name"] == "tiny" and config["sizes"]["test"] == 700
+    assert (tmp_path / "ft" / "adapter" / "adapter_config.json").exists()
 
 
 def test_evaluate_with_bad_file_names_the_line(tmp_path, monkeypatch, capsys):
