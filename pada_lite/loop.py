@@ -12,7 +12,8 @@ stage artifacts that made its data and the evaluations of the model trained on i
 Every stage writes its artifact once it is complete; a re-run loads it instead of computing
 it, and teacher calls already answered come from the cache, so nothing is paid twice. When
 the teacher's budget runs out the run stops cleanly, keeps what it has, and says so.
-It deliberately reports on the *test* split only what the methods never saw.
+Each method is reported at the iteration where its *validation* accuracy was best (a later
+iteration can overfit the generated data); the test split only measures, it never selects.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from . import analysis as pa
+from . import report
 from .data import read_jsonl, write_jsonl
 from .evaluate import EvalResult
 from .generation import Candidate, pattern_samples, similar_samples
@@ -226,7 +228,9 @@ class Loop:
 
     def _write_summary(self, seconds: float) -> dict:
         cache = self.teacher.cache.path
-        summary = {"methods": self.history, "teacher_session": self.teacher.usage.to_dict(),
+        # model selection on validation, never test: each method is reported at its best iteration
+        selected = {m: r["iteration"] for m, r in report.selected({"methods": self.history}).items()}
+        summary = {"methods": self.history, "selected": selected, "teacher_session": self.teacher.usage.to_dict(),
                    # every call this run has paid for, over all its sessions (resumes included)
                    "teacher": (paid_usage(cache) if cache else self.teacher.usage).to_dict(),
                    "teacher_name": self.teacher.describe(),

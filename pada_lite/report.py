@@ -12,18 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _final(rows: list[dict]) -> dict:
-    return rows[-1]
+def selected(summary: dict) -> dict[str, dict]:
+    """Each method's row at its best-validation iteration (ties: the earlier one)."""
+    return {m: max(rows, key=lambda r: (r["validation"], -r["iteration"])) for m, rows in summary["methods"].items()}
 
 
 def comparison_table(summary: dict) -> str:
     methods = summary["methods"]
     names = list(methods)
-    final = {m: _final(rows) for m, rows in methods.items()}
+    final = selected(summary)
     tags = sorted({t for r in final.values() for t in r.get("test_by_tag", {})})
     w = max([len("overall (test)")] + [len(t) for t in tags]) + 2
     head = "".ljust(w) + "".join(n.rjust(16) for n in names)
-    lines = [head, "-" * len(head),
+    lines = ["test accuracy of each method at its best-validation iteration (" +
+             ", ".join(f"{m}: {final[m]['iteration']}" for m in names) + ")", "", head, "-" * len(head),
              "overall (test)".ljust(w) + "".join(f"{final[m]['test']:16.3f}" for m in names)]
     lines += [t.ljust(w) + "".join(f"{final[m].get('test_by_tag', {}).get(t, float('nan')):16.3f}" for m in names)
               for t in tags]
@@ -78,7 +80,7 @@ def plot_phenomena(summary: dict, split: str = "test"):
     methods = summary["methods"]
     first = next(iter(methods.values()))[0]
     tags = sorted(first.get(f"{split}_by_tag", {}))
-    series = {"before (seed SFT)": first} | {m: _final(rows) for m, rows in methods.items() if len(rows) > 1 and m != "sft"}
+    series = {"before (seed SFT)": first} | {m: r for m, r in selected(summary).items() if m != "sft" and len(methods[m]) > 1}
     fig, ax = _axes((max(6.4, 1.1 * len(tags) + 2), 3.8))
     x, width = np.arange(len(tags)), 0.8 / max(len(series), 1)
     for j, (name, row) in enumerate(series.items()):

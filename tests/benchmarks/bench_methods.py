@@ -62,12 +62,16 @@ def main() -> None:
     for seed in args.seeds:
         s = run_seed(seed, args)
         out["seeds"][seed] = s
-        print(f"seed {seed}: " + ", ".join(f"{m} {rows[-1]['test']:.3f}" for m, rows in s["methods"].items())
+        print(f"seed {seed} (last iteration): " + ", ".join(f"{m} {rows[-1]['test']:.3f}" for m, rows in s["methods"].items())
               + f" ({s.get('bench_seconds', s['wall_seconds']):.0f} s)", flush=True)
-    finals = {m: [out["seeds"][s]["methods"][m][-1] for s in args.seeds] for m in args.methods}
+    from pada_lite.report import selected
+    last = {m: [out["seeds"][s]["methods"][m][-1] for s in args.seeds] for m in args.methods}
+    finals = {m: [selected(out["seeds"][s])[m] for s in args.seeds] for m in args.methods}
+    print(f"\ntest accuracy at the last iteration, mean ± sd: " +
+          ", ".join(f"{m} {stats([r['test'] for r in last[m]])}" for m in args.methods))
     tags = sorted(finals[args.methods[0]][0]["test_by_tag"])
     w = 14
-    print(f"\ntest accuracy after {args.iterations} iterations, mean ± sd over seeds {args.seeds} "
+    print(f"\ntest accuracy at each method's best-validation iteration (of {args.iterations}), mean ± sd over seeds {args.seeds} "
           f"(analyst noise {args.analyst_noise}, flaw rate {args.flaw_rate})")
     print("".ljust(w) + "".join(m.rjust(18) for m in args.methods))
     print("overall".ljust(w) + "".join(stats([r["test"] for r in finals[m]]).rjust(18) for m in args.methods))
