@@ -32,10 +32,15 @@ def helpdesk_responder(body: dict) -> dict:
                 "root_cause": f"The model missed the {gold} cue and followed another keyword."}
     if name == "NewSamples":
         n = int(re.search(r"Write (\d+) new", text).group(1))
-        rng = random.Random(text)
+        rng = random.Random(f"{text}|{body.get('seed')}")   # a new seed asks again: a new draw
         return {"samples": [{"input": e.input, "output": e.output} for e in
                             (generate_example(rng, rng.choice(LABELS), "negation", "B") for _ in range(n))]}
     return default_responder(body)
+
+
+def _identity(body: dict) -> str:
+    """What makes two requests the same call (a regeneration sends the same messages with a new seed)."""
+    return json.dumps([body.get(k) for k in ("model", "messages", "seed", "temperature", "max_tokens")], sort_keys=True)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +164,7 @@ def test_killed_mid_stage_resumes_with_zero_repeated_calls(tmp_path, workflow, i
         assert 0 < first <= 25 + 4
         summary = Loop(workflow, fake_teacher(fake, run), run, CFG).run()
         assert summary["methods"]["pada"][1]["accepted"] > 0
-        bodies = [json.dumps([r["body"]["model"], r["body"]["messages"]], sort_keys=True) for r in fake.requests]
+        bodies = [_identity(r["body"]) for r in fake.requests]
         assert len(bodies) == len(set(bodies)), "a call answered before the kill was sent again"
         assert len(bodies) > first
 
@@ -178,5 +183,5 @@ def test_budget_cap_stops_cleanly_and_a_bigger_budget_resumes(tmp_path, workflow
         t2 = fake_teacher(fake, run, budget_usd=1e6, prices=prices)
         summary = Loop(workflow, t2, run, CFG).run()
         assert summary["stopped"] is None and len(summary["methods"]["pada"]) == 2
-        bodies = [json.dumps([r["body"]["model"], r["body"]["messages"]], sort_keys=True) for r in fake.requests]
+        bodies = [_identity(r["body"]) for r in fake.requests]
         assert len(bodies) == len(set(bodies)) and len(bodies) > paid
