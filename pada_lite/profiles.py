@@ -57,10 +57,12 @@ PROFILES = {
         epochs=3, lr=1e-3, batch_size=16, max_len=256, eval_batch_size=16,
         embedder="all-MiniLM-L6-v2", teacher="sim"),
     # a randomly initialised student: LoRA alone cannot teach frozen random embeddings a
-    # vocabulary, so the tiny profile also trains the embeddings and the output head
+    # vocabulary, so the tiny profile also trains the embeddings and the output head.
+    # subtle: at lr 3e-3, about 1 in 6 runs on seed + ~400 generated samples stalled at a loss
+    # near 0.4 (validation 0.59); 2e-3 converged on the same data (validation 0.94)
     "tiny": Profile(
         name="tiny", student="tiny", load_in_4bit=False, lora_r=32, lora_alpha=64, lora_dropout=0.0,
-        lora_modules_to_save=("embed_tokens", "lm_head"), epochs=10, lr=3e-3, batch_size=32,
+        lora_modules_to_save=("embed_tokens", "lm_head"), epochs=10, lr=2e-3, batch_size=32,
         max_len=192, warmup_ratio=0.05, eval_batch_size=64, embedder="tfidf", teacher="sim"),
 }
 

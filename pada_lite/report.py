@@ -41,8 +41,8 @@ def comparison_table(summary: dict) -> str:
             pat = r.get("patterns")
             found = (f"; {pat['k']} patterns, purity {pat['purity']:.2f}, ARI {pat['ari']:.2f}"
                      if pat and pat.get("purity") is not None else f"; {pat['k']} patterns" if pat else "")
-            lines.append(f"{m} iteration {r['iteration']}: {r['val_failures']} validation failures, "
-                         f"{r['train_errors']} training errors; {r['accepted']} of {r['candidates']} samples accepted{found}")
+            lines.append(f"{m} iteration {r['iteration']}: from the previous model's {r['val_failures']} validation failures "
+                         f"and {r['train_errors']} training errors, {r['accepted']} of {r['candidates']} samples accepted{found}")
     if summary.get("stopped"):
         lines.append(f"\nstopped early: {summary['stopped']}")
     return "\n".join(lines)
