@@ -39,5 +39,5 @@ def tiny_student(toy):
     """(profile, source folder) of a tiny student for the toy task, built once per session."""
     from pada_lite.profiles import get_profile
     from pada_lite.student import student_source
-    prof = get_profile("tiny", epochs=6)
+    prof = get_profile("tiny", epochs=6, lr=3e-3)  # a short schedule for a 150-example toy task
     return prof, student_source(prof, toy[3])

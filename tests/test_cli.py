@@ -35,7 +35,7 @@ def test_demo_compares_sft_llm2llm_and_pada_offline_and_resumes(tmp_path, monkey
 @pytest.mark.slow
 def test_finetune_trains_and_reports_before_and_after(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PADA_RUNS", str(tmp_path))
-    assert main(["finetune", "--quiet", "--run", "ft", "--epochs", "4", "--split", "test"]) == 0
+    assert main(["finetune", "--quiet", "--run", "ft", "--epochs", "6", "--split", "test"]) == 0
     out = capsys.readouterr().out
     assert "before" in out and "after" in out and "negation" in out
     summary = json.loads((tmp_path / "ft" / "summary.json").read_text())
