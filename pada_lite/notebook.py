@@ -1,0 +1,111 @@
+"""What every notebook of the course calls first, and the exercise checker.
+
+    from pada_lite.notebook import setup, check, course_run, course_teacher
+    profile = setup()                 # prints profile, device, GPU memory, teacher; no edits to switch
+    run = course_run()                # runs/course-<profile>: where notebooks hand work to the next
+    check("accuracy", mine, reference, tol=1e-9)
+
+- The profile comes from `PADA_PROFILE` (`colab`, `cpu`, `tiny`); with none set, `colab`
+  where a CUDA GPU is present, else `tiny`. A notebook never hard-codes one.
+- `smoke()` is true under `PADA_SMOKE=1` (CI runs every notebook that way): cells shrink
+  their work (fewer examples, fewer iterations), never skip it.
+- `course_teacher()` is the simulated teacher unless an API key is found (environment or
+  Colab secrets) and the profile's teacher is `openai`, or `PADA_TEACHER=openai` is set.
+
+It deliberately holds no method logic: notebooks call the package's modules for that.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+REPO = "pada-lite/pada-lite"          # the GitHub repository the Colab badges and installs point at
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def smoke() -> bool:
+    """CI's switch: `PADA_SMOKE=1` makes every notebook do a small version of its work."""
+    return os.environ.get("PADA_SMOKE", "").strip() not in ("", "0", "false")
+
+
+def setup(quiet: bool = False):
+    """The profile for this session, with a line on the device, its memory and the teacher."""
+    import torch
+
+    from .profiles import default_profile_name, get_profile
+    from .student import gpu_memory
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    profile = get_profile(default_profile_name())
+    if not quiet:
+        src = "PADA_PROFILE" if os.environ.get("PADA_PROFILE") else ("a CUDA GPU is present" if torch.cuda.is_available()
+                                                                      else "no GPU")
+        print(f"profile {profile.name} (from {src}): student {profile.student}, "
+              f"{'4-bit QLoRA' if profile.load_in_4bit else 'LoRA'}, embedder {profile.embedder}")
+        print(gpu_memory())
+        print(f"teacher: {describe_teacher_choice(profile)}" + ("  [smoke run: small work]" if smoke() else ""))
+    return profile
+
+
+def _teacher_kind(profile) -> str:
+    from .openai_backend import resolve_api_key
+    want = os.environ.get("PADA_TEACHER", "").strip().lower() or profile.teacher
+    if want == "openai" and resolve_api_key(prompt=False) is None and not os.environ.get("PADA_BASE_URL"):
+        return "sim"   # no key anywhere: the course goes on with the simulated teacher
+    return want
+
+
+def describe_teacher_choice(profile) -> str:
+    kind = _teacher_kind(profile)
+    if kind == "sim":
+        return "the simulated teacher (offline, free; set PADA_TEACHER=openai and an API key to use an LLM)"
+    return f"an OpenAI-compatible endpoint ({os.environ.get('PADA_BASE_URL') or 'OpenAI'}); the key is read, never shown"
+
+
+def course_run(name: str | None = None):
+    """The run folder the notebooks share: `runs/course-<profile>` (or `name`)."""
+    from .profiles import default_profile_name
+    from .runs import Run
+    return Run(name or f"course-{default_profile_name()}")
+
+
+def course_teacher(profile, run, **kw):
+    """The teacher for the course, caching every call in the shared run folder."""
+    from .teacher import make_teacher
+    kind = _teacher_kind(profile)
+    extra = {"base_url": os.environ.get("PADA_BASE_URL")} if kind == "openai" else {}
+    return make_teacher(kind, cache=run.path("teacher_cache.jsonl"), **extra, **kw)
+
+
+def _diff(got, want, tol: float, path: str = "") -> list[str]:
+    if isinstance(want, dict) and isinstance(got, dict):
+        out = [f"{path}[{k!r}] missing" for k in want if k not in got]
+        out += [f"{path}[{k!r}] unexpected" for k in got if k not in want]
+        return out + [d for k in want if k in got for d in _diff(got[k], want[k], tol, f"{path}[{k!r}]")]
+    if isinstance(want, (list, tuple)) and isinstance(got, (list, tuple)):
+        if len(got) != len(want):
+            return [f"{path} has {len(got)} items, the reference {len(want)}"]
+        return [d for i, (g, w) in enumerate(zip(got, want)) for d in _diff(g, w, tol, f"{path}[{i}]")]
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)) and not isinstance(want, bool):
+        return [] if math.isclose(got, want, rel_tol=tol, abs_tol=tol) else [f"{path or 'value'}: {got!r} vs {want!r}"]
+    return [] if got == want else [f"{path or 'value'}: {got!r} vs reference {want!r}"]
+
+
+def check(name: str, got, want, tol: float = 1e-9) -> bool:
+    """Compare a learner's result with the reference and say what differs (nn-zero-to-hero's `cmp`)."""
+    if got is None:
+        print(f"{name}: not done yet (the TODO cell returned None)")
+        return False
+    diffs = _diff(got, want, tol)
+    if not diffs:
+        exact = got == want
+        print(f"{name}: {'exact' if exact else f'approximately equal (tolerance {tol:g})'} match with the reference")
+        return True
+    print(f"{name}: differs from the reference in {len(diffs)} place(s):")
+    for d in diffs[:10]:
+        print(f"  - {d}")
+    return False
