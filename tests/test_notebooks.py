@@ -1,0 +1,298 @@
+"""The course notebooks as tests: hygiene, the Colab badge and install cell, exercises, and (slow)
+execution top to bottom under the tiny profile in smoke mode, as CI runs them.
+
+Each check is a function returning the problems it found, so the same checks run on the real
+notebooks and on throwaway ones written here to prove that each check can fail.
+"""
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+from pada_lite.notebook import REPO  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NB_DIR = ROOT / "notebooks"
+_spec = importlib.util.spec_from_file_location("make_student_copies", NB_DIR / "make_student_copies.py")
+msc = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(msc)
+NOTEBOOKS = msc.course_notebooks(NB_DIR)
+
+SECRETS = [r"sk-[A-Za-z0-9]{16,}", r"hf_[A-Za-z0-9]{20,}", r"api_key\s*=\s*(\"[^\"]+\"|'[^']+')"]
+ABS_PATHS = ["/home/", "/root/", "/tmp/", "/work/", "C:\\"]
+SETS_PROFILE = [r"environ\[\s*[\"']PADA_PROFILE[\"']\s*\]\s*=(?!=)", r"%env\s+PADA_PROFILE",
+                r"setdefault\(\s*[\"']PADA_PROFILE[\"']", r"get_profile\(\s*[\"'](tiny|cpu|colab)[\"']"]
+# subtle: the `notebooks` extra pulls ipywidgets 8, which breaks Colab's 7.7 front end
+PIP = r"\bpip3?\s+(?:-\S+\s+)*install\b"      # `pip install`, `pip -q install`, `%pip install`
+BAD_PIP = r"\btorch\b|\bipywidgets\b|\[[^\]]*notebooks[^\]]*\]"
+
+
+def code(nb):
+    return [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+def hygiene_problems(nb) -> list[str]:
+    out = []
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as err:
+        out.append(f"not valid nbformat: {str(err).splitlines()[0]}")
+    if nb.nbformat != 4:
+        out.append(f"nbformat {nb.nbformat}, expected 4")
+    for i, c in code(nb):
+        if c.get("outputs"):
+            out.append(f"cell {i} has outputs: clear them")
+        if c.get("execution_count") is not None:
+            out.append(f"cell {i} has execution_count {c.execution_count}: clear it")
+    if "widgets" in nb.metadata:
+        out.append("notebook metadata holds widget state ('widgets'): remove it")
+    text = json.dumps(nb)
+    if "application/vnd.jupyter.widget-state+json" in text or "application/vnd.jupyter.widget-view+json" in text:
+        out.append("widget state saved in the notebook: clear it")
+    sources = "\n".join(c.source for c in nb.cells)
+    # subtle: the JSON text escapes quotes, so the sources are searched as written too
+    out += [f"secret-looking string matching {p!r}" for p in SECRETS if re.search(p, sources) or re.search(p, text)]
+    out += [f"absolute machine path {p!r} in a cell" for p in ABS_PATHS if p in sources]
+    return out
+
+
+def badge_problems(nb, name: str) -> list[str]:
+    if not nb.cells or nb.cells[0].cell_type != "markdown":
+        return ["the first cell must be markdown with the Open in Colab badge"]
+    src, out = nb.cells[0].source, []
+    url = f"https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{name}"
+    if "open in colab" not in src.lower() or url not in src:
+        out.append(f"the first cell has no 'Open in Colab' badge linking {url}")
+    out += [f"the first cell does not give the time on a {w}" for w in ("T4", "CPU") if w not in src]
+    return out
+
+
+def setup_problems(nb) -> list[str]:
+    srcs = [c.source for _, c in code(nb)]
+    out = []
+    imports = any(re.search(r"from pada_lite\.notebook import[^\n]*\bsetup\b|from pada_lite\.notebook import \([^)]*"
+                            r"\bsetup\b|pada_lite\.notebook\.setup\(", s) for s in srcs)
+    if not imports or not any(re.search(r"\bsetup\(", s) for s in srcs):
+        out.append("no code cell calls setup() from pada_lite.notebook")
+    for i, c in code(nb):
+        out += [f"cell {i} sets the profile ({p!r}): let setup() pick it" for p in SETS_PROFILE if re.search(p, c.source)]
+    return out
+
+
+def install_problems(nb) -> list[str]:
+    out = []
+    if not any("google.colab" in c.source and re.search(PIP, c.source) for _, c in code(nb)):
+        out.append("no set-up cell that installs on Colab only ('google.colab' and 'pip install')")
+    for i, c in code(nb):
+        out += [f"cell {i} installs what Colab already has: {line.strip()!r}" for line in c.source.splitlines()
+                if re.search(PIP, line) and re.search(BAD_PIP, line)]
+    return out
+
+
+def exercise_problems(nb) -> list[str]:
+    cells = code(nb)
+    solutions = [(i, c) for i, c in cells if "solution" in c.get("metadata", {}).get("tags", [])]
+    if not solutions:
+        return ["no code cell tagged 'solution'"]
+    out = []
+    for i, c in solutions:
+        try:
+            msc.strip_solutions(c.source)
+        except ValueError as err:
+            out.append(f"cell {i}: {err}")
+        if not any(j > i and re.search(r"\bcheck\(", s.source) for j, s in cells):
+            out.append(f"solution cell {i} has no later code cell calling check(")
+    if out:
+        return out
+    copy = msc.student_copy(nb)
+    for i, c in solutions:
+        inside, outside, on = set(), set(), False
+        for line in c.source.splitlines():
+            t = line.strip()
+            if t in (msc.BEGIN, msc.END):
+                on = t == msc.BEGIN
+            elif t:
+                (inside if on else outside).add(t)
+        left = (inside - outside) & {x.strip() for x in copy.cells[i].source.splitlines()}
+        out += [f"cell {i}: the student copy still has the solution line {x!r}" for x in sorted(left)]
+    return out
+
+
+# ---- the real notebooks ------------------------------------------------------------------------
+CHECKS = {"hygiene": lambda nb, n: hygiene_problems(nb), "badge": badge_problems,
+          "setup": lambda nb, n: setup_problems(nb), "install": lambda nb, n: install_problems(nb),
+          "exercises": lambda nb, n: exercise_problems(nb)}
+
+
+@pytest.mark.parametrize("check", list(CHECKS))
+@pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=lambda p: p.name if p else "none")
+def test_course_notebook(path, check):
+    if path is None:
+        pytest.skip("no notebooks/NN_*.ipynb yet: nothing to check")
+    problems = CHECKS[check](nbformat.read(path, as_version=4), path.name)
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=lambda p: p.name if p else "none")
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    if path is None:
+        pytest.skip("no notebooks/NN_*.ipynb yet: nothing to run")
+    pytest.importorskip("ipykernel", reason="ipykernel is needed to run notebooks: pip install ipykernel")
+    # subtle: the kernel is a child process and inherits this environment
+    for k, v in {"PADA_PROFILE": "tiny", "PADA_SMOKE": "1", "HF_HUB_OFFLINE": "1",
+                 "TOKENIZERS_PARALLELISM": "false", "PADA_RUNS": str(tmp_path / "runs")}.items():
+        monkeypatch.setenv(k, v)
+    error = execute(nbformat.read(path, as_version=4))
+    if error:
+        pytest.fail(f"{path.name} failed:\n{error}", pytrace=False)
+
+
+def execute(nb, timeout: int = 900) -> str | None:
+    """Run a notebook top to bottom in a fresh kernel; the failing cell's source and error, or None."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NB_DIR)}})
+    try:
+        client.execute()
+    except CellExecutionError as err:   # its message holds the failing cell's source and traceback
+        return str(err)
+    return None
+
+
+# ---- the checks themselves, on throwaway notebooks ---------------------------------------------
+def toy_notebook(name="07_toy.ipynb"):
+    v4 = nbformat.v4
+    badge = (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+             f"(https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{name})\n\n"
+             "About 5 minutes on a T4 GPU, 15 on a CPU.")
+    solution = v4.new_code_cell("def accuracy(pred, gold):\n    # BEGIN SOLUTION\n    hits = sum(p == g for p, g in "
+                                "zip(pred, gold))\n    return hits / len(gold)\n    # END SOLUTION")
+    solution.metadata["tags"] = ["solution"]
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell(badge),
+        v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n    %pip install -q pada-lite"),
+        v4.new_code_cell("from pada_lite.notebook import setup, check\nprofile = setup(quiet=True)"),
+        solution,
+        v4.new_code_cell("check(\"accuracy\", accuracy([1, 2], [1, 3]), 0.5)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def _edit(cell, find, repl):
+    def f(nb):
+        nb.cells[cell].source = nb.cells[cell].source.replace(find, repl)
+    return f
+
+
+BREAKS = {   # (what to break, the check that must notice, a word of its message)
+    "output": (lambda nb: nb.cells[2].outputs.append(nbformat.v4.new_output("stream", text="hi")), "hygiene", "outputs"),
+    "count": (lambda nb: nb.cells[2].__setitem__("execution_count", 3), "hygiene", "execution_count"),
+    "widgets": (lambda nb: nb.metadata.__setitem__("widgets", {}), "hygiene", "widget"),
+    "openai key": (_edit(2, "profile =", "key = 'sk-abcdefghijklmnopqrstu'\nprofile ="), "hygiene", "secret"),
+    "hf token": (_edit(2, "profile =", "t = 'hf_abcdefghijklmnopqrstuvwx'\nprofile ="), "hygiene", "secret"),
+    "api_key literal": (_edit(2, "profile =", "c = Client(api_key=\"abc\")\nprofile ="), "hygiene", "secret"),
+    "home path": (_edit(2, "profile =", "p = '/home/me/x'\nprofile ="), "hygiene", "/home/"),
+    "windows path": (_edit(2, "profile =", "p = 'C:\\\\data'\nprofile ="), "hygiene", "C:"),
+    "no badge": (_edit(0, "Open In Colab", "Colab"), "badge", "badge"),
+    "badge elsewhere": (_edit(0, "07_toy", "08_other"), "badge", "badge"),
+    "no T4": (_edit(0, "T4", "GPU"), "badge", "T4"),
+    "no CPU": (_edit(0, "CPU", "laptop"), "badge", "CPU"),
+    "code first": (lambda nb: nb.cells.pop(0), "badge", "first cell"),
+    "no setup": (_edit(2, "profile = setup(quiet=True)", "profile = None"), "setup", "setup()"),
+    "environ": (_edit(2, "profile =", "os.environ[\"PADA_PROFILE\"] = \"cpu\"\nprofile ="), "setup", "profile"),
+    "%env": (_edit(2, "profile =", "%env PADA_PROFILE=cpu\nprofile ="), "setup", "profile"),
+    "setdefault": (_edit(2, "profile =", "os.environ.setdefault('PADA_PROFILE', 'cpu')\nprofile ="), "setup", "profile"),
+    "get_profile": (_edit(2, "profile = setup(quiet=True)", "setup()\nprofile = get_profile(\"tiny\")"), "setup",
+                    "profile"),
+    "install always": (_edit(1, "google.colab", "anything"), "install", "Colab only"),
+    "installs torch": (_edit(1, "pada-lite", "torch pada-lite"), "install", "torch"),
+    "installs ipywidgets": (_edit(1, "pada-lite", "pada-lite ipywidgets==8.1"), "install", "ipywidgets"),
+    "installs torch -q": (_edit(1, "%pip install -q pada-lite", "!pip -q install torch pada-lite"), "install", "torch"),
+    "installs extra": (_edit(1, "pada-lite", "'pada-lite[notebooks]'"), "install", "notebooks"),
+    "no tag": (lambda nb: nb.cells[3].metadata.__setitem__("tags", []), "exercises", "tagged"),
+    "no markers": (_edit(3, "    # BEGIN SOLUTION\n", ""), "exercises", "END SOLUTION"),
+    "no check": (_edit(4, "check(", "print("), "exercises", "check("),
+    "check before": (lambda nb: nb.cells.insert(3, nb.cells.pop(4)), "exercises", "check("),
+}
+
+
+def test_toy_notebook_passes_every_check():
+    nb = toy_notebook()
+    for name, fn in CHECKS.items():
+        assert fn(nb, "07_toy.ipynb") == [], name
+
+
+@pytest.mark.parametrize("what", list(BREAKS))
+def test_each_check_catches_its_problem(what):
+    breaker, check, word = BREAKS[what]
+    nb = toy_notebook()
+    breaker(nb)
+    problems = CHECKS[check](nb, "07_toy.ipynb")
+    assert problems and word in " ".join(problems), problems
+    others = [c for c in CHECKS if c != check and CHECKS[c](toy_notebook(), "07_toy.ipynb")]
+    assert not others
+
+
+@pytest.mark.parametrize("src, want", [
+    ("def f(x):\n    # BEGIN SOLUTION\n    y = x + 1\n    return y\n    # END SOLUTION",
+     "def f(x):\n    return None  # TODO: your code here"),
+    ("for w in ws:\n    # BEGIN SOLUTION\n    if w:\n        return 1\n    n += 1\n    # END SOLUTION\nprint(n)",
+     "for w in ws:\n    pass  # TODO: your code here\nprint(n)"),
+    ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\ny = 2\n  # BEGIN SOLUTION\n  return x\n  # END SOLUTION",
+     "pass  # TODO: your code here\ny = 2\n  return None  # TODO: your code here"),
+    ("def g():\n    # BEGIN SOLUTION\n    returned = 3\n    # END SOLUTION", "def g():\n    pass  # TODO: your code here"),
+])
+def test_strip_solutions(src, want):
+    assert msc.strip_solutions(src) == want
+
+
+@pytest.mark.parametrize("src, word", [
+    ("x = 1", "no '# BEGIN SOLUTION'"),
+    ("# BEGIN SOLUTION\nx = 1", "has no '# END SOLUTION'"),
+    ("x = 1\n# END SOLUTION", "without a"),
+    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", "inside another"),
+    ("def f():\n    # BEGIN SOLUTION\n    x = 1\n# END SOLUTION", "indentation"),
+])
+def test_strip_solutions_rejects_bad_markers(src, word):
+    with pytest.raises(ValueError, match=re.escape(word)):
+        msc.strip_solutions(src)
+
+
+def test_make_student_copies_writes_copies_and_names_bad_cells(tmp_path, capsys):
+    src, out = tmp_path / "nbs", tmp_path / "student"
+    src.mkdir()
+    nb = toy_notebook()
+    nb.cells[4].outputs = [nbformat.v4.new_output("stream", text="ok")]
+    nb.cells[4].execution_count = 5
+    nbformat.write(nb, src / "07_toy.ipynb")
+    nbformat.write(toy_notebook(), src / "scratch.ipynb")     # not a course notebook: no copy
+    assert msc.main(["--src", str(src), "--out", str(out)]) == 0
+    assert "07_toy.ipynb" in capsys.readouterr().out and [p.name for p in out.iterdir()] == ["07_toy.ipynb"]
+    copy = nbformat.read(out / "07_toy.ipynb", as_version=4)
+    assert copy.cells[3].source == "def accuracy(pred, gold):\n    return None  # TODO: your code here"
+    assert copy.cells[4].outputs == [] and copy.cells[4].execution_count is None
+    assert [c.source for c in copy.cells[:3]] == [c.source for c in toy_notebook().cells[:3]]
+    assert copy.cells[3].metadata["tags"] == ["solution"]
+    # a tagged cell without markers: non-zero, naming the notebook and the cell, and nothing written
+    nb.cells[3].source = "def accuracy(pred, gold):\n    return 0"
+    nbformat.write(nb, src / "08_bad.ipynb")
+    out2 = tmp_path / "student2"
+    assert msc.main(["--src", str(src), "--out", str(out2)]) == 1
+    err = capsys.readouterr().err
+    assert "08_bad.ipynb" in err and "cell 3" in err and not out2.exists()
+
+
+@pytest.mark.slow
+def test_execute_reports_the_failing_cell(tmp_path, monkeypatch):
+    pytest.importorskip("ipykernel")
+    monkeypatch.setenv("PADA_RUNS", str(tmp_path))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nx = os.environ['PADA_RUNS']"),
+                                         nbformat.v4.new_code_cell("assert x == 'elsewhere', x")])
+    error = execute(nb, timeout=120)
+    assert error and "assert x == 'elsewhere'" in error and str(tmp_path) in error
+    assert execute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), timeout=120) is None
