@@ -104,8 +104,7 @@ class Loop:
         if i > 0 and not extra:
             # nothing generated yet: retraining from base on the seed set alone repeats iteration 0 exactly
             print(f"[{method} iteration {i}] no generated samples yet: the model is the seed SFT model")
-            evals = self._train_and_evaluate("sft", 0, [])
-            evals = {s: evals[s] for s in splits}
+            evals = {s: self._evals0[s] for s in splits}   # already in memory: no reload
             for s, res in evals.items():
                 res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
             return evals
@@ -189,7 +188,7 @@ class Loop:
     # ------------------------------------------------------------ the loop
     def run(self) -> dict:
         t0 = time.perf_counter()
-        evals0 = self._train_and_evaluate("sft", 0, [])
+        evals0 = self._evals0 = self._train_and_evaluate("sft", 0, [])
         for method in self.cfg.methods:
             self.history[method] = [_row(0, evals0)]
         active = [m for m in self.cfg.methods if m != "sft"]

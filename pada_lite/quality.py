@@ -48,16 +48,16 @@ def _format_problem(task, c) -> bool:
     return task.validate_gold(ex) is not None or task.parse(task.target(ex)) is None
 
 
-def _verdict(score) -> str | None:
+def _verdict(score, min_score: int = 3) -> str | None:
     if score is None:
         return "checker_failed"
     if not score.answer_correct:
         return "wrong_answer"
     if not score.fits_format:
         return "off_format"
-    if score.follows_strategy < 3:
+    if score.follows_strategy < min_score:
         return "off_strategy"
-    if score.not_trivial < 3:
+    if score.not_trivial < min_score:
         return "trivial"
     return None
 
@@ -91,7 +91,7 @@ def quality_control(teacher, task, candidates, train, guard, cfg: QCConfig = QCC
             scores = teacher.ask(reqs, desc=f"checking quality (round {rnd})")
         for c, s in zip(to_check, scores):
             c.scores = s.model_dump() if s is not None else None
-            reason = _verdict(s) if cfg.checker else None
+            reason = _verdict(s, cfg.min_score) if cfg.checker else None
             if reason is None and accepted_index.is_dup(c.input):
                 reason = "dup_batch"
             if reason:
