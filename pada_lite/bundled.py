@@ -402,6 +402,11 @@ def load_splits(data_dir=None):
     """Read the committed JSONL files into a `pada_lite.data.Splits`."""
     from pada_lite.data import Splits  # lazily: data.py may import this module
     d = Path(data_dir) if data_dir is not None else default_data_dir()
+    if data_dir is None and not os.environ.get("PADA_DATA_DIR") and not (d / "train.jsonl").exists():
+        # an installed kit (pip, Colab) has no data/ folder: the seeded generator gives the same
+        # examples as the committed files (tests/test_bundled.py checks both ways)
+        gen = generate_splits(0)
+        return Splits(train=gen["train"], validation=gen["validation"], test=gen["test"])
     splits = {}
     for name in SPLIT_COUNTS:
         path = d / f"{name}.jsonl"

@@ -226,3 +226,17 @@ def test_load_splits(splits, splits_class, tmp_path, monkeypatch):
         assert [e.input for e in load_splits().train] == [e.input for e in generate_splits(5)["train"]]
     with pytest.raises(FileNotFoundError, match="python -m pada_lite.bundled"):
         load_splits(tmp_path / "nowhere")
+
+
+def test_installed_kit_without_data_folder_gets_the_same_splits(splits, tmp_path, monkeypatch):
+    """pip/Colab installs carry the package, not data/: the generator stands in, example for example."""
+    import pada_lite.bundled as b
+    monkeypatch.delenv("PADA_DATA_DIR", raising=False)
+    monkeypatch.setattr(b, "default_data_dir", lambda: tmp_path / "site-packages" / "data" / "bundled")
+    got = b.load_splits()
+    for name, exs in splits.items():
+        assert [e.to_dict() for e in getattr(got, name)] == read_jsonl(DATA / f"{name}.jsonl") == \
+            [e.to_dict() for e in exs]
+    # a folder the user names is never replaced by generated data
+    with pytest.raises(FileNotFoundError):
+        b.load_splits(tmp_path / "site-packages" / "data" / "bundled")
