@@ -141,7 +141,7 @@ def load_examples(path, input_field="input", output_field="output", id_field="id
     if not rows:
         raise DataError(f"{path}: no examples (the file is empty, blank or only a header). Add one example per line.")
     used = {input_field, output_field, id_field, tags_field, target_field}
-    examples, seen = [], {}
+    examples, seen, texts = [], {}, {}
     for n, row in rows:
         # 1. required fields: present, plain values, not empty
         vals = {}
@@ -161,6 +161,13 @@ def load_examples(path, input_field="input", output_field="output", id_field="id
             raise DataError(f"{path}, line {n}: duplicate id '{eid}' in field '{id_field}' (also on line {seen[eid]}). "
                             f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
         seen[eid] = n
+        key = " ".join(vals["input"].lower().split())
+        if key in texts:
+            first, answer = texts[key]
+            same = "the same answer" if answer == vals["output"] else f"another answer ({answer!r} there)"
+            raise DataError(f"{path}, line {n}: the same '{input_field}' as line {first}, with {same}. A repeated "
+                            "input can land in training and test at once (leakage): delete one of the lines.")
+        texts[key] = (n, vals["output"])
         # 3. tags: a list, or 'a;b' text (CSV)
         tags = row.get(tags_field) or []
         tags = tags.split(";") if isinstance(tags, str) else tags

@@ -301,7 +301,7 @@ def test_bring_your_own_file(tmp_path, answer_type, outputs, cls):
 
 def test_bring_your_own_checks_gold_with_line(tmp_path):
     p = tmp_path / "nums.jsonl"
-    p.write_text(jl(*({"input": "q", "output": "1"} for _ in range(6)), {"input": "q", "output": "lots"}))
+    p.write_text(jl(*({"input": f"q{i}", "output": "1"} for i in range(6)), {"input": "q6", "output": "lots"}))
     with pytest.raises(DataError, match=r"nums\.jsonl, line 7: bad value 'lots' in field 'output'"):
         load_task(f"file:{p}", answer_type="number")
     with pytest.raises(DataError, match=r"line 1: .* Allowed labels: 2"):
@@ -342,3 +342,15 @@ def test_bundled_task(tmp_path):
     assert len(sp.test) == len(full.test) and {e.id for e in sp.train} <= {e.id for e in full.train}
     assert load_task("bundled", seed=0, seed_size=4, data_dir=tmp_path)[1] == sp
     assert all(task.validate_gold(e) is None for e in sp.test)
+
+
+def test_repeated_input_is_refused_with_both_lines(tmp_path):
+    """A message in the file twice could be trained on and tested on: stop, naming both lines."""
+    p = tmp_path / "tickets.csv"
+    p.write_text("message,team\nMy bill is wrong,billing\nNo signal,outage\n  my BILL is   wrong ,billing\n",
+                 encoding="utf-8")
+    with pytest.raises(DataError, match=r"tickets\.csv, line 4: the same 'message' as line 2, with the same answer"):
+        load_examples(p, input_field="message", output_field="team")
+    p.write_text("message,team\nMy bill is wrong,billing\nmy bill is wrong,sales\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"line 3: .*another answer \('billing' there\).*delete one"):
+        load_examples(p, input_field="message", output_field="team")
