@@ -26,15 +26,34 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", default=None, help="run folder name under runs/ (default: a timestamp)")
     p.add_argument("--epochs", type=float, default=None, help="override the profile's epochs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    f = p.add_argument_group("your own .jsonl/.csv file (--task my_data.csv)")
+    f.add_argument("--input-field", default=None, help="the column holding the model's input (default: input)")
+    f.add_argument("--output-field", default=None, help="the column holding the answer (default: output)")
+    f.add_argument("--answer-type", default=None, choices=["label", "number", "text"], help="default: label")
+    f.add_argument("--labels", default=None, help="comma-separated allowed labels (default: those in the file)")
+    f.add_argument("--description", default=None, help="one or two sentences on the task, for the teacher")
+
+
+_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description")
+
+
+def _workflow(args):
+    """The Workflow the command line asks for; file options go to the file loader (a clear
+    DataError names the options a built-in task accepts)."""
+    from .workflow import Workflow
+
+    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
+    task_kw = {k: getattr(args, k) for k in _FILE_OPTIONS if getattr(args, k, None) is not None}
+    if "labels" in task_kw:
+        task_kw["labels"] = [x.strip() for x in task_kw["labels"].split(",") if x.strip()]
+    return Workflow.create(args.profile, args.task, seed=args.seed, seed_size=args.seed_size,
+                           progress=not args.quiet, profile_overrides=overrides, **task_kw)
 
 
 def _setup(args):
     from .runs import Run
-    from .workflow import Workflow
 
-    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    wf = Workflow.create(args.profile, args.task, seed=args.seed, seed_size=args.seed_size,
-                         progress=not args.quiet, profile_overrides=overrides)
+    wf = _workflow(args)
     run = Run(args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     run.save_config(command=args.command, profile=wf.profile.to_dict(), task=wf.task.to_config(),
                     seed=args.seed, seed_size=args.seed_size, sizes=wf.splits.sizes())
@@ -109,11 +128,8 @@ def cmd_loop(args) -> int:
     from .report import comparison_table, write_report
     from .runs import Run
     from .teacher import Usage, make_teacher
-    from .workflow import Workflow
 
-    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    wf = Workflow.create(args.profile, args.task, seed=args.seed, seed_size=args.seed_size,
-                         progress=not args.quiet, profile_overrides=overrides)
+    wf = _workflow(args)
     cfg = LoopConfig(methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()), iterations=args.iterations,
                      samples=args.samples, parity=args.parity, patience=args.patience)
     kind = args.teacher or wf.profile.teacher
@@ -200,9 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         hf_logging.disable_progress_bar()  # the "Loading weights" bars
         hf_logging.set_verbosity_error()
     from .data import DataError
+    from .sim import TaskNotUnderstood
     try:
         return args.fn(args)
-    except (DataError, FileNotFoundError, RunMismatch) as e:
+    except (DataError, FileNotFoundError, RunMismatch, TaskNotUnderstood) as e:
         # bad input: say what and where, without a traceback; everything already written stays
         print(f"pada-lite: error: {e}", file=sys.stderr)
         return 2

@@ -86,6 +86,9 @@ class Loop:
     def __init__(self, workflow, teacher, run, config: LoopConfig = LoopConfig(), progress: bool = True):
         self.wf, self.teacher, self.out, self.cfg, self.progress = workflow, teacher, run, config, progress
         s = workflow.splits
+        if getattr(getattr(teacher, "backend", None), "simulated", False):   # before any work is done
+            from .sim import check_task
+            check_task(workflow.task, [e.input for e in s.train])
         # subtle: the splits share phrasing, so text that also occurs in training is not protected
         # (training examples may be shown to the generator); only what is closer to validation/test is
         self.guard = LeakGuard([e.input for e in s.validation] + [e.input for e in s.test], threshold=config.leak_threshold,

@@ -68,6 +68,28 @@ def near_copy(rng: random.Random, text: str) -> str:
     return text + " " + rng.choice(["Thanks.", "Cheers.", "Ta."])
 
 
+class TaskNotUnderstood(ValueError):
+    """The simulated teacher was given a task it cannot read: a run would only waste time."""
+
+
+def check_task(task, inputs: list[str], sample: int = 50, need: float = 0.8) -> None:
+    """Raise `TaskNotUnderstood` unless `task` is helpdesk routing the simulated teacher can read:
+    labels among the bundled departments, and at least `need` of the first `sample` inputs read."""
+    labels = list(getattr(task, "labels", None) or [])
+    fix = ("Use an LLM teacher: `--teacher openai` with an API key in OPENAI_API_KEY (any OpenAI-compatible "
+           "server via --base-url), or in a notebook set PADA_TEACHER=openai and a key.")
+    if not labels or not set(labels) <= set(LABELS):
+        raise TaskNotUnderstood(f"the simulated teacher understands only the bundled helpdesk task (labels "
+                                f"{', '.join(LABELS)}); task {task.name!r} has "
+                                f"{'labels ' + ', '.join(labels[:8]) if labels else 'no fixed labels'}. {fix}")
+    shown = [t for t in inputs[:sample] if t]
+    readable = sum(read(t) is not None for t in shown)
+    if shown and readable < need * len(shown):
+        raise TaskNotUnderstood(f"the simulated teacher can read only {readable} of the first {len(shown)} messages "
+                                f"of task {task.name!r} as helpdesk messages; it would analyse and judge them blindly. "
+                                f"{fix}")
+
+
 def _need(ctx: dict, key: str, stage: str):
     if key not in ctx:
         raise KeyError(f"the simulated teacher's {stage!r} stage needs context[{key!r}]; the agent building the "
