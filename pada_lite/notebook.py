@@ -109,3 +109,49 @@ def check(name: str, got, want, tol: float = 1e-9) -> bool:
     for d in diffs[:10]:
         print(f"  - {d}")
     return False
+
+
+# ---------------------------------------------------------------- hand-over between notebooks
+# A notebook run alone rebuilds what the earlier ones would have left in the course folder, with
+# the same package calls, and saves it there, so the next notebook finds it.
+
+def course_patterns(profile, wf, run, teacher):
+    """Notebook 03's failure patterns, from `run` or rebuilt: (patterns, where from, student).
+    `student` is the (model, tokenizer) fine-tuned while rebuilding, None when loaded."""
+    from . import analysis
+    from .data import read_jsonl, write_jsonl
+
+    if run.has("patterns", "patterns.jsonl"):
+        rows = read_jsonl(run.path("patterns", "patterns.jsonl"))
+        patterns, note, student = [analysis.FailurePattern(**r) for r in rows], "notebook 03's patterns", None
+    else:
+        model, tok, _ = wf.finetune(max_steps=20 if smoke() else None, output_dir=str(run.path("sft", "_trainer")))
+        res = wf.evaluate(model, tok, examples=wf.splits.validation[:60] if smoke() else wf.splits.validation)
+        failures = res.failures[:40] if smoke() else res.failures
+        analyses = analysis.analyse(teacher, wf.task, failures)
+        found = analysis.find_patterns(teacher, wf.task, analyses, embedder=profile.embedder, k_max=8, seed=wf.seed)
+        patterns = analysis.draft_strategies(teacher, wf.task, found.patterns)
+        res.save(run.path("sft", "eval_validation.jsonl"))
+        write_jsonl(run.path("patterns", "analyses.jsonl"), analyses)
+        write_jsonl(run.path("patterns", "patterns.jsonl"), patterns)
+        note = (f"rebuilt here (notebook 03 has not run in this course folder): {len(res.failures)} validation "
+                f"failures, {len(analyses)} analysed; saved under patterns/")
+        student = (model, tok)
+    if not patterns:
+        raise RuntimeError("no failure patterns: the student made no validation failures the analyst could explain, "
+                           "so there is nothing to generate from; re-run notebook 03 (or delete patterns/ to rebuild)")
+    return patterns, note, student
+
+
+def course_candidates(wf, run, teacher, patterns, guard):
+    """Notebook 04's generated candidates, from `run` or rebuilt (pattern-guided only) and saved."""
+    from .data import read_jsonl, write_jsonl
+    from .generation import Candidate, pattern_samples
+
+    if run.has("generation", "candidates.jsonl"):
+        cands = [Candidate(**r) for r in read_jsonl(run.path("generation", "candidates.jsonl"))]
+        return cands, "notebook 04's candidates"
+    cands = pattern_samples(teacher, wf.task, patterns, wf.splits.train, total=24 if smoke() else 140,
+                            seed=wf.seed, guard=guard)
+    write_jsonl(run.path("generation", "candidates.jsonl"), cands)
+    return cands, "rebuilt here (notebook 04 has not run in this course folder), pattern-guided only; saved"

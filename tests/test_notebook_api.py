@@ -42,3 +42,30 @@ def test_smoke_switch_and_course_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PADA_TEACHER", "openai")            # asked for, but no key anywhere: simulated
     t = course_teacher(setup(quiet=True), run, progress=False)
     assert t.backend.simulated and t.cache.path == run.dir / "teacher_cache.jsonl"
+
+
+def test_course_hand_over_loads_what_earlier_notebooks_saved(tmp_path, monkeypatch):
+    """Notebooks 04/05 start from the course folder when 03/04 ran there: no training, no teacher call."""
+    from pada_lite.analysis import FailurePattern
+    from pada_lite.data import write_jsonl
+    from pada_lite.generation import Candidate
+    from pada_lite.notebook import course_candidates, course_patterns
+    from pada_lite.runs import Run
+
+    class NoCalls:      # any use of the teacher or the workflow would be a rebuild
+        def __getattr__(self, name):
+            raise AssertionError(f"rebuilt although the course folder had it ({name})")
+
+    run = Run("course", root=tmp_path)
+    pats = [FailurePattern(0, 2, ["a", "b"], "jargon", "trade words", {"strategy": "s", "vary": [], "keep": [],
+                                                                        "pitfalls": []})]
+    cands = [Candidate("c1", "my bill", "billing", "pattern", "jargon")]
+    write_jsonl(run.path("patterns", "patterns.jsonl"), pats)
+    write_jsonl(run.path("generation", "candidates.jsonl"), cands)
+    got, note, student = course_patterns(NoCalls(), NoCalls(), run, NoCalls())
+    assert got == pats and student is None and note == "notebook 03's patterns"
+    got_c, note = course_candidates(NoCalls(), run, NoCalls(), got, None)
+    assert got_c == cands and note == "notebook 04's candidates"
+    write_jsonl(run.path("patterns", "patterns.jsonl"), [])
+    with pytest.raises(RuntimeError, match="no failure patterns"):
+        course_patterns(NoCalls(), NoCalls(), run, NoCalls())
