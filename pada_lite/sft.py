@@ -136,6 +136,8 @@ def finetune(model, tok, task: Task, examples: list[Example], profile: Profile, 
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported()
     steps_per_epoch = math.ceil(len(rows) / (profile.batch_size * profile.grad_accum))
+    if max_steps is None and steps_per_epoch * profile.epochs < profile.min_steps:
+        max_steps = profile.min_steps    # a small training set still gets the profile's minimum
     total_steps = max_steps or math.ceil(steps_per_epoch * profile.epochs)
     args = TrainingArguments(
         output_dir=output_dir, num_train_epochs=profile.epochs, max_steps=max_steps or -1,

@@ -106,3 +106,21 @@ def test_gradient_accumulation_does_not_scale_the_loss(toy, tiny_student, tmp_pa
         r = finetune(model, tok, task, train[:64], p, seed=3, progress=False, max_steps=1, output_dir=str(tmp_path / str(ga)))
         first[ga] = r.losses[0]
     assert first[2] == pytest.approx(first[1], rel=0.15), first
+
+
+def test_small_training_sets_get_the_profiles_minimum_steps(toy, tiny_student, tmp_path):
+    """tiny: 10 epochs of 8 examples would be 10 steps; min_steps makes them 12 here (100 by default).
+    Asking for epochs explicitly turns the minimum off; an explicit max_steps always wins."""
+    task, train, _, _ = toy
+    _, src = tiny_student
+    assert get_profile("tiny").min_steps == 100 and get_profile("tiny", epochs=2).min_steps == 0
+    assert get_profile("colab").min_steps == 0
+    steps = {}
+    for key, p, max_steps in (("min", get_profile("tiny", min_steps=12, batch_size=8), None),
+                              ("epochs", get_profile("tiny", epochs=10, batch_size=8), None),
+                              ("max", get_profile("tiny", min_steps=12, batch_size=8), 3)):
+        model, tok = load_student(p, source=src)
+        model = add_lora(model, p, seed=3)
+        steps[key] = finetune(model, tok, task, train[:8], p, progress=False, max_steps=max_steps,
+                              output_dir=str(tmp_path / key)).steps
+    assert steps == {"min": 12, "epochs": 10, "max": 3}
