@@ -128,6 +128,14 @@ CHECKS = {"hygiene": lambda nb, n: hygiene_problems(nb), "badge": badge_problems
           "exercises": lambda nb, n: exercise_problems(nb)}
 
 
+def test_the_course_has_one_notebook_per_stage():
+    """Stages 0-7 (set-up ... bring your own task), in order, and the README's table names each one."""
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(8)], [p.name for p in NOTEBOOKS]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [p.name for p in NOTEBOOKS if f"(notebooks/{p.name})" not in readme]
+    assert not missing, f"README's notebook table lacks {missing}"
+
+
 @pytest.mark.parametrize("check", list(CHECKS))
 @pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=lambda p: p.name if p else "none")
 def test_course_notebook(path, check):
