@@ -32,9 +32,17 @@ def _common(p: argparse.ArgumentParser) -> None:
     f.add_argument("--answer-type", default=None, choices=["label", "number", "text"], help="default: label")
     f.add_argument("--labels", default=None, help="comma-separated allowed labels (default: those in the file)")
     f.add_argument("--description", default=None, help="one or two sentences on the task, for the teacher")
+    f.add_argument("--n-validation", type=_size, default=None, help="validation split: a fraction (0.2) or a count")
+    f.add_argument("--n-test", type=_size, default=None, help="test split: a fraction (0.2) or a count")
 
 
-_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description")
+def _size(text: str):
+    """'0.3' -> 0.3, '200' -> 200: the loaders take a fraction or a whole count."""
+    v = float(text)
+    return int(v) if v >= 1 and v == int(v) else v
+
+
+_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description", "n_validation", "n_test")
 
 
 def _workflow(args):

@@ -114,3 +114,19 @@ def test_cli_file_options_reach_the_loader(export, tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert "simulated teacher understands only the bundled helpdesk task" in err and "'reviews' has labels bad, good" in err
     assert not (tmp_path / "runs" / "reviews" / "sft").exists()
+
+
+def test_cli_split_sizes_and_labels_reach_the_workflow(export, tmp_path):
+    from pada_lite.cli import _workflow, build_parser
+    info, path = export
+    clean = tmp_path / "clean.csv"
+    with open(clean, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["id", "input", "output"])
+        w.writeheader()
+        w.writerows(reference_clean(path))
+    args = build_parser().parse_args(["run", "--task", str(clean), "--seed-size", "100", "--n-test", "0.3",
+                                      "--n-validation", "140", "--labels", ",".join(sorted(LABELS)),
+                                      "--description", "route tickets", "--profile", "tiny"])
+    wf = _workflow(args)
+    assert wf.splits.sizes() == {"train": 100, "validation": 140, "test": 210}
+    assert wf.task.labels == sorted(LABELS) and wf.task.description == "route tickets"
