@@ -22,7 +22,7 @@ import random
 import re
 from pathlib import Path
 
-from pada_lite.tasks import Example, LabelTask
+from pada_lite.tasks import Example, LabelTask, normalize_text
 
 COMPANY = "Northwind Telecom"
 LABELS = ["billing", "outage", "device", "account", "moving", "cancellation", "sales"]
@@ -315,10 +315,6 @@ def _plan(rng: random.Random, counts: dict) -> list[tuple[str, str]]:
     return plan
 
 
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def generate_splits(seed: int = 0) -> dict[str, list[Example]]:
     """train (the seed set, rare phenomena rare) / validation / test, all from bank A, no duplicates."""
     rng, seen, out = random.Random(seed), set(), {}
@@ -328,11 +324,11 @@ def generate_splits(seed: int = 0) -> dict[str, list[Example]]:
             # re-draw until the input is new within and across splits
             for _ in range(1000):
                 ex = generate_example(rng, label, ph, "A", id=f"hd-{split}-{i:04d}")
-                if _key(ex.input) not in seen:
+                if normalize_text(ex.input) not in seen:
                     break
             else:
                 raise RuntimeError(f"could not draw a new {label}/{ph} message; add templates to bank A")
-            seen.add(_key(ex.input))
+            seen.add(normalize_text(ex.input))
             out[split].append(ex)
     return out
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from pada_lite.tasks import Example, LabelTask, NumberTask, Task, TextTask, parse_number
+from pada_lite.tasks import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, parse_number
 
 SPLITS = ("train", "validation", "test")
 _ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
@@ -161,7 +161,7 @@ def load_examples(path, input_field="input", output_field="output", id_field="id
             raise DataError(f"{path}, line {n}: duplicate id '{eid}' in field '{id_field}' (also on line {seen[eid]}). "
                             f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
         seen[eid] = n
-        key = " ".join(vals["input"].lower().split())
+        key = normalize_text(vals["input"])
         if key in texts:
             first, answer = texts[key]
             same = "the same answer" if answer == vals["output"] else f"another answer ({answer!r} there)"

@@ -82,6 +82,11 @@ def _row(i: int, evals: dict) -> dict:
     return row
 
 
+def model_dir(method: str, i: int) -> tuple[str, str]:
+    """The run subfolder holding the model of `method`'s iteration i (0: the shared seed SFT model)."""
+    return ("sft", "iter_0") if i == 0 else (method, f"iter_{i}")
+
+
 class Loop:
     def __init__(self, workflow, teacher, run, config: LoopConfig = LoopConfig(), progress: bool = True):
         self.wf, self.teacher, self.out, self.cfg, self.progress = workflow, teacher, run, config, progress
@@ -100,7 +105,7 @@ class Loop:
     # ------------------------------------------------------------ the student's side
     def _train_and_evaluate(self, method: str, i: int, extra: list) -> dict[str, EvalResult]:
         """Evaluations of the model trained on seed + `extra`, loaded from disk when already done."""
-        folder = ("sft", "iter_0") if i == 0 else (method, f"iter_{i}")
+        folder = model_dir(method, i)
         splits = ["validation", "test"] + (["train"] if i == 0 or METHODS[method]["similar"] else [])
         if all(self.out.has(*folder, f"eval_{s}.jsonl") for s in splits):
             return {s: EvalResult.load(self.out.dir.joinpath(*folder, f"eval_{s}.jsonl")) for s in splits}

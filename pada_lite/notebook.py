@@ -18,13 +18,8 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 
 REPO = "pada-lite/pada-lite"          # the GitHub repository the Colab badges and installs point at
-
-
-def in_colab() -> bool:
-    return "google.colab" in sys.modules
 
 
 def smoke() -> bool:

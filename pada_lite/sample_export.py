@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from pada_lite.bundled import LABELS, PHENOMENA, generate_example
+from pada_lite.tasks import normalize_text
 
 EXPORT_MIX = {"direct": 0.30, "preamble": 0.20, "typo": 0.15, "jargon": 0.10, "indirect": 0.10,
               "negation": 0.075, "distractor": 0.075}
@@ -41,9 +42,9 @@ def write_ticket_export(path, n: int = 700, blanks: int = 6, resent: int = 9, se
         label = rng.choice(LABELS)
         for _ in range(1000):   # every message new
             text = generate_example(rng, label, ph, "A").input
-            if text.lower() not in seen:
+            if normalize_text(text) not in seen:
                 break
-        seen.add(text.lower())
+        seen.add(normalize_text(text))
         tickets.append((text, label))
     rows = [{"message": t, "team": lab} for t, lab in tickets]
     for t, lab in rng.sample(tickets, resent):     # the same message sent twice

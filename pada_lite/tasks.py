@@ -17,6 +17,11 @@ import re
 from dataclasses import asdict, dataclass, field
 
 
+def normalize_text(text) -> str:
+    """Case and spacing ignored: the key for comparing answers and for spotting repeated inputs."""
+    return " ".join(str(text).lower().split())
+
+
 @dataclass
 class Example:
     id: str
@@ -61,7 +66,7 @@ class Task:
         return s or None
 
     def normalize(self, answer: str) -> str:
-        return " ".join(str(answer).strip().lower().split())
+        return normalize_text(answer)
 
     def is_correct(self, parsed: str | None, gold: str) -> bool:
         """The task's Fail criterion: a sample fails when this is False."""
