@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -62,7 +63,8 @@ def _setup(args):
     from .runs import Run
 
     wf = _workflow(args)
-    run = Run(args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    args.run = args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    run = Run(args.run)
     run.save_config(command=args.command, profile=wf.profile.to_dict(), task=wf.task.to_config(),
                     seed=args.seed, seed_size=args.seed_size, sizes=wf.splits.sizes())
     print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} "
@@ -110,10 +112,28 @@ def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
         p.add_argument(f"--{role}-model", default=None, help=f"the {role}'s model (openai)")
     p.add_argument("--base-url", default=None, help="any OpenAI-compatible endpoint (default: OpenAI); the key comes from "
                    "PADA_API_KEY / OPENAI_API_KEY, Colab secrets, or a prompt")
-    p.add_argument("--budget", type=float, default=None, help="teacher budget in USD: the run stops cleanly when it is reached")
+    p.add_argument("--budget", type=float, default=None, help="teacher budget in USD for the whole run, over all its "
+                   "sessions: the run stops cleanly before a call could pass it")
+    p.add_argument("--price", action="append", default=[], metavar="MODEL=IN,OUT", type=_price,
+                   help="USD per 1M input and output tokens for a model without a built-in price (repeatable)")
+    p.add_argument("--timeout", type=float, default=60, help="seconds to wait for one teacher reply (default 60)")
+    p.add_argument("--max-retries", type=int, default=4, help="retries of a rate limit, server error, timeout or lost "
+                   "connection per request, with backoff (default 4)")
+    p.add_argument("--max-failed-share", type=float, default=0.5, help="stop the run when more than this share of a "
+                   "stage's teacher requests fail (default 0.5)")
+    p.add_argument("--no-preflight", action="store_true", help="skip the check that each teacher model answers before "
+                   "any training")
     p.add_argument("--workers", type=int, default=8, help="concurrent teacher calls")
     p.add_argument("--analyst-noise", type=float, default=0.1, help="simulated teacher: share of wrong analyses")
     p.add_argument("--flaw-rate", type=float, default=0.1, help="simulated teacher: share of flawed generated samples")
+
+
+def _price(text: str):
+    from .pricing import parse_price
+    try:
+        return parse_price(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _check_resume(run, config: dict) -> None:
@@ -134,7 +154,7 @@ class RunMismatch(ValueError):
 def cmd_loop(args) -> int:
     from .loop import Loop, LoopConfig
     from .report import comparison_table, write_report
-    from .runs import Run
+    from .runs import Run, runs_root
     from .teacher import Usage, make_teacher
 
     wf = _workflow(args)
@@ -144,25 +164,38 @@ def cmd_loop(args) -> int:
     roles = ("analyst", "generator", "checker")
     models = {**(dict.fromkeys(roles, args.model) if args.model else {}),
               **{r: getattr(args, f"{r}_model") for r in roles if getattr(args, f"{r}_model")}}
-    run = Run(args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    teacher = make_teacher(kind, models=models or None, base_url=args.base_url, cache=run.path("teacher_cache.jsonl"),
-                           budget_usd=args.budget, workers=args.workers, progress=not args.quiet,
+    args.run = args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    # subtle: the teacher is made and checked before the run folder exists, so a teacher that
+    # cannot be used leaves nothing behind (its cache and call log are written on first use)
+    teacher = make_teacher(kind, models=models or None, base_url=args.base_url,
+                           cache=runs_root() / args.run / "teacher_cache.jsonl", budget_usd=args.budget,
+                           prices=dict(args.price), workers=args.workers, progress=not args.quiet, timeout=args.timeout,
+                           max_retries=args.max_retries, max_failed_share=args.max_failed_share,
                            analyst_noise=args.analyst_noise, flaw_rate=args.flaw_rate, seed=args.seed)
+    print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} | "
+          f"train/validation/test {wf.splits.sizes()}\nteacher: {teacher.describe()}")
+    if not args.no_preflight and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
+        folder, existed = runs_root() / args.run, (runs_root() / args.run).exists()
+        try:
+            teacher.preflight()
+        except BaseException:   # a failed check leaves no half-made run folder (its call log is all it could hold)
+            if not existed and folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+    run = Run(args.run)
     config = dict(command="run", profile=wf.profile.to_dict(), task=wf.task.to_config(), seed=args.seed,
                   seed_size=args.seed_size, sizes=wf.splits.sizes(), loop=cfg.to_dict(), teacher=teacher.describe(),
                   teacher_models=teacher.models)
     _check_resume(run, config)
     run.save_config(**config)
-    print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} | "
-          f"train/validation/test {wf.splits.sizes()}\nteacher: {teacher.describe()}\nrun folder {run.dir} "
-          f"(re-run with --run {run.name} to resume)")
+    print(f"run folder {run.dir} (re-run with --run {run.name} to resume)")
     t0 = time.perf_counter()
-    summary = Loop(wf, teacher, run, cfg).run()
+    summary = Loop(wf, teacher, run, cfg, preflight=not args.no_preflight).run()
     print(f"\ntest accuracy ({wf.task.name}, {wf.profile.name} profile, {teacher.describe()}):")
     print(comparison_table(summary))
     print(f"\nteacher calls and cost in this session:\n{teacher.usage.table()}")
     paid = Usage.from_dict(summary["teacher"])
-    print(f"answered and paid over all sessions of this run: {paid.total_calls} calls, ${paid.total_cost:.4f}")
+    print(f"sent and paid over all sessions of this run: {paid.total_calls} calls, ${paid.total_cost:.4f}")
     report = write_report(run)
     print(f"\n{time.perf_counter() - t0:.0f} s; report in {report}")
     return 0
@@ -224,13 +257,24 @@ def main(argv: list[str] | None = None) -> int:
         hf_logging.disable_progress_bar()  # the "Loading weights" bars
         hf_logging.set_verbosity_error()
     from .data import DataError
+    from .runs import runs_root
     from .sim import TaskNotUnderstood
+    from .teacher import TeacherFailed, TeacherUnusable
     try:
         return args.fn(args)
-    except (DataError, FileNotFoundError, RunMismatch, TaskNotUnderstood) as e:
+    except (DataError, FileNotFoundError, RunMismatch, TaskNotUnderstood, TeacherUnusable) as e:
         # bad input: say what and where, without a traceback; everything already written stays
         print(f"pada-lite: error: {e}", file=sys.stderr)
         return 2
+    except TeacherFailed as e:
+        print(f"pada-lite: error: {e}. Everything finished is kept; fix this and resume with --run {args.run}",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        started = getattr(args, "run", None) and (runs_root() / args.run).exists()
+        what = (f"resume with --run {args.run}" if args.fn is cmd_loop else f"what was finished is in {runs_root() / args.run}")
+        print("\ninterrupted; " + (what if started else "nothing was started"), file=sys.stderr)
+        return 130
 
 if __name__ == "__main__":
     sys.exit(main())

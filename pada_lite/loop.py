@@ -9,9 +9,14 @@ teacher for new samples, and retrains from the base model on seed + everything a
 far (iterations 1..i). Each iteration's folder `runs/<name>/<method>/iter_<i>/` holds the
 stage artifacts that made its data and the evaluations of the model trained on it.
 
-Every stage writes its artifact once it is complete; a re-run loads it instead of computing
-it, and teacher calls already answered come from the cache, so nothing is paid twice. When
-the teacher's budget runs out the run stops cleanly, keeps what it has, and says so.
+Before any training, `run()` checks the teacher (`Teacher.preflight`): a dead URL, a rejected
+key or an unknown model stops it in seconds. Every stage writes its artifact once it is
+complete; a re-run loads it instead of computing it, and teacher calls already answered come
+from the cache, so nothing is paid twice. A stage where some requests failed for a transient
+reason (rate limit, timeout, server error, lost connection) is used but not saved as complete,
+nor is anything of its method after it: a re-run asks those requests again. When the teacher's
+budget runs out the run stops cleanly, keeps what it has, and says so; when the teacher fails
+(`TeacherFailed`), the summary says so and the error goes on to the caller.
 Each method is reported at the iteration where its *validation* accuracy was best (a later
 iteration can overfit the generated data); the test split only measures, it never selects.
 """
@@ -30,7 +35,7 @@ from .evaluate import EvalResult
 from .generation import Candidate, pattern_samples, similar_samples
 from .quality import QCConfig, quality_control
 from .similarity import LeakGuard
-from .teacher import paid_usage
+from .teacher import TeacherFailed, paid_usage
 
 # what each method does per iteration: use validation patterns? training errors? which QC?
 METHODS = {
@@ -88,8 +93,10 @@ def model_dir(method: str, i: int) -> tuple[str, str]:
 
 
 class Loop:
-    def __init__(self, workflow, teacher, run, config: LoopConfig = LoopConfig(), progress: bool = True):
+    def __init__(self, workflow, teacher, run, config: LoopConfig = LoopConfig(), progress: bool = True,
+                 preflight: bool = True):
         self.wf, self.teacher, self.out, self.cfg, self.progress = workflow, teacher, run, config, progress
+        self.preflight = preflight
         s = workflow.splits
         if getattr(getattr(teacher, "backend", None), "simulated", False):   # before any work is done
             from .sim import check_task
@@ -101,19 +108,20 @@ class Loop:
         self.embedder = config.embedder or workflow.profile.embedder
         self.history: dict[str, list[dict]] = {}
         self.stopped: str | None = None
+        self.unsaved: dict[str, str] = {}   # method -> why its later artifacts are not saved as complete
 
     # ------------------------------------------------------------ the student's side
     def _train_and_evaluate(self, method: str, i: int, extra: list) -> dict[str, EvalResult]:
         """Evaluations of the model trained on seed + `extra`, loaded from disk when already done."""
-        folder = model_dir(method, i)
+        folder, save = model_dir(method, i), method not in self.unsaved
         splits = ["validation", "test"] + (["train"] if i == 0 or METHODS[method]["similar"] else [])
-        if all(self.out.has(*folder, f"eval_{s}.jsonl") for s in splits):
+        if save and all(self.out.has(*folder, f"eval_{s}.jsonl") for s in splits):
             return {s: EvalResult.load(self.out.dir.joinpath(*folder, f"eval_{s}.jsonl")) for s in splits}
         if i > 0 and not extra:
-            # nothing generated yet: retraining from base on the seed set alone repeats iteration 0 exactly
-            print(f"[{method} iteration {i}] no generated samples yet: the model is the seed SFT model")
+            # nothing accepted yet: retraining from base on the seed set alone repeats iteration 0 exactly
+            print(f"[{method} iteration {i}] no accepted samples so far: the model is the seed SFT model")
             evals = {s: self._evals0[s] for s in splits}   # already in memory: no reload
-            for s, res in evals.items():
+            for s, res in evals.items() if save else ():
                 res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
             return evals
         print(f"[{method} iteration {i}] fine-tuning on {len(self.wf.splits.train)} seed + {len(extra)} generated samples")
@@ -124,7 +132,7 @@ class Loop:
         if "train" in splits:
             # subtle: only the seed set, sampled as LLM2LLM does; generated samples never spawn more
             evals["train"] = self.wf.evaluate(model, tok, split="train", temperature=self.cfg.train_temperature)
-        for s, res in evals.items():  # all eval files present = the iteration is done (each is written atomically)
+        for s, res in evals.items() if save else ():  # all eval files present = the iteration is done
             res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
         del model, tok
         gc.collect()
@@ -133,12 +141,21 @@ class Loop:
     # ------------------------------------------------------------ the agents' side
     def _stage(self, parts: tuple, compute, cls):
         """Load the stage's JSONL artifact, or compute it and save it once the stage is complete."""
-        if self.out.has(*parts):
+        method = parts[0]
+        if method not in self.unsaved and self.out.has(*parts):
             return [cls(**r) for r in read_jsonl(self.out.dir.joinpath(*parts))]
+        transient = self.teacher.transient_failed
         rows = compute()
         if self.teacher.budget_exhausted:  # an incomplete stage is not saved: a re-run redoes it from the cache
             raise BudgetSpent(f"the teacher budget was reached during {parts[-1]} of {parts[0]} {parts[1]}")
-        write_jsonl(self.out.path(*parts), rows)
+        if self.teacher.transient_failed > transient and method not in self.unsaved:
+            n = self.teacher.transient_failed - transient
+            self.unsaved[method] = (f"{parts[1]}: {n} teacher request(s) failed for a transient reason in "
+                                    f"{parts[-1].split('.')[0]}; from there on nothing of {method} is saved as complete, "
+                                    "so a re-run asks them again")
+            print(f"[{method} {parts[1].replace('_', ' ')}] {self.unsaved[method]}")
+        if method not in self.unsaved:
+            write_jsonl(self.out.path(*parts), rows)
         return rows
 
     def _augment(self, method: str, i: int, prev: dict[str, EvalResult]) -> list[Candidate]:
@@ -146,12 +163,23 @@ class Loop:
         m, task, train, cfg = METHODS[method], self.wf.task, self.wf.splits.train, self.cfg
         d, seed, stats, pats = (method, f"iter_{i}"), self.wf.seed * 100 + i, {}, []
         if m["patterns"]:
+            def analyses():
+                failures = prev["validation"].failures
+                out = pa.analyse(self.teacher, task, failures)
+                why = "not asked: the budget is spent" if self.teacher.budget_exhausted else "teacher failures"
+                lost = f" ({len(failures) - len(out)} {why})" if len(out) < len(failures) else ""
+                print(f"[{method} iteration {i}] analysed {len(out)} of {len(failures)} validation failures{lost}")
+                return out
+
             def patterns():
-                analyses = self._stage((*d, "analyses.jsonl"),
-                                       lambda: pa.analyse(self.teacher, task, prev["validation"].failures), pa.Analysis)
-                found = pa.find_patterns(self.teacher, task, analyses, self.embedder, cfg.k_max, cfg.max_members, seed)
-                self.out.write_json({**found.summary(), "ids": [a.id for a in analyses]}, *d, "clusters.json")
-                return pa.draft_strategies(self.teacher, task, found.patterns)
+                done = self._stage((*d, "analyses.jsonl"), analyses, pa.Analysis)
+                found = pa.find_patterns(self.teacher, task, done, self.embedder, cfg.k_max, cfg.max_members, seed)
+                self.out.write_json({**found.summary(), "ids": [a.id for a in done]}, *d, "clusters.json")
+                used = pa.draft_strategies(self.teacher, task, found.patterns)
+                k = found.clustering.k
+                print(f"[{method} iteration {i}] {k} cluster{'s' * (k != 1)}; {len(used)} pattern{'s' * (len(used) != 1)} "
+                      "with a strategy used for generation")
+                return used
             pats = self._stage((*d, "patterns.jsonl"), patterns, pa.FailurePattern)
         strategies = {p.name: ({"name": p.name, "description": p.description}, p.strategy) for p in pats}
         wrong = {r.id for r in prev["train"].failures} if m["similar"] else set()
@@ -189,6 +217,9 @@ class Loop:
                                  "train_errors": len(errors), "val_failures": len(prev["validation"].failures),
                                  "patterns": len(pats), "redacted_prompt_spans": stats.get("redacted", 0),
                                  "qc": asdict(qc)}, *d, "qc.json")
+            dropped = ", ".join(f"{k} {v}" for k, v in sorted(drops.items(), key=lambda kv: -kv[1]))
+            print(f"[{method} iteration {i}] {len(judged)} generated, {len(accepted)} accepted" +
+                  (f" (dropped: {dropped})" if dropped else ""))
             return accepted
 
         return self._stage((*d, "accepted.jsonl"), judge, Candidate)
@@ -196,6 +227,8 @@ class Loop:
     # ------------------------------------------------------------ the loop
     def run(self) -> dict:
         t0 = time.perf_counter()
+        if self.preflight and self.cfg.iterations > 0 and any(m != "sft" for m in self.cfg.methods):
+            self.teacher.preflight()   # before any training: a teacher that cannot be used stops here
         evals0 = self._evals0 = self._train_and_evaluate("sft", 0, [])
         for method in self.cfg.methods:
             self.history[method] = [_row(0, evals0)]
@@ -213,7 +246,8 @@ class Loop:
                            "augmented_total": len(augmented[method])}
                     if self.out.has(method, f"iter_{i}", "clusters.json"):
                         c = self.out.read_json(method, f"iter_{i}", "clusters.json")
-                        row["patterns"] = {k: c[k] for k in ("k", "sizes", "purity", "ari", "embedder")}
+                        row["patterns"] = {**{k: c[k] for k in ("k", "sizes", "purity", "ari", "embedder")},
+                                           "used": qc.get("patterns", 0)}
                     self.history[method].append(row)
                     prev[method] = evals
                     self._write_summary(time.perf_counter() - t0)
@@ -223,11 +257,17 @@ class Loop:
         except BudgetSpent as e:
             self.stopped = f"{e}; everything finished before it is kept in {self.out.dir} (re-run to resume with a bigger budget)"
             print(f"stopped: {self.stopped}")
+        except TeacherFailed as e:   # keep the summary of what is done, then let the caller say what failed
+            self.stopped = f"the teacher failed: {e}"
+            self._finish(t0)
+            raise
+        return self._finish(t0)
+
+    def _finish(self, t0: float) -> dict:
         for m in self.cfg.methods:  # SFT never changes: its later iterations repeat iteration 0
             if METHODS[m]["qc"] is None:
                 self.history[m] = [dict(self.history[m][0], iteration=i) for i in range(self.cfg.iterations + 1)]
         return self._write_summary(time.perf_counter() - t0)
-
 
     def _plateau(self, method: str) -> bool:
         p, h = self.cfg.patience, [r["validation"] for r in self.history[method]]
@@ -241,7 +281,7 @@ class Loop:
                    # every call this run has paid for, over all its sessions (resumes included)
                    "teacher": (paid_usage(cache) if cache else self.teacher.usage).to_dict(),
                    "teacher_name": self.teacher.describe(),
-                   "stopped": self.stopped, "wall_seconds": seconds, "config": self.cfg.to_dict(),
+                   "stopped": self.stopped, "unsaved": dict(self.unsaved), "wall_seconds": seconds, "config": self.cfg.to_dict(),
                    "profile": self.wf.profile.name, "task": self.wf.task.name, "seed": self.wf.seed}
         self.out.write_json(summary, "summary.json")
         return summary

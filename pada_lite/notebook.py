@@ -69,11 +69,14 @@ def course_run(name: str | None = None):
 
 
 def course_teacher(profile, run, **kw):
-    """The teacher for the course, caching every call in the shared run folder."""
+    """The teacher for the course, caching every call in the shared run folder. An endpoint is
+    checked at once (`Teacher.preflight`): a wrong key or URL shows here, not mid-lesson."""
     from .teacher import make_teacher
     kind = _teacher_kind(profile)
     extra = {"base_url": os.environ.get("PADA_BASE_URL")} if kind == "openai" else {}
-    return make_teacher(kind, cache=run.path("teacher_cache.jsonl"), **extra, **kw)
+    teacher = make_teacher(kind, cache=run.path("teacher_cache.jsonl"), **extra, **kw)
+    teacher.preflight()
+    return teacher
 
 
 def _diff(got, want, tol: float, path: str = "") -> list[str]:

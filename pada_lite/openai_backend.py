@@ -1,17 +1,24 @@
 """A teacher backend for any OpenAI-compatible chat endpoint, and where its API key comes from.
 
-`OpenAIBackend` sends one `Request` with the `openai` client (OpenAI, Azure, vLLM, Ollama,
-LM Studio, ...) and returns a `Completion`. It asks for the reply format in three levels and
-keeps the first one the server accepts:
-1. structured outputs: a strict `json_schema` response format built from the pydantic model;
-2. JSON mode (`{"type": "json_object"}`) with the JSON schema appended to the system message;
-3. plain text with the schema in the prompt.
-The client's own `max_retries` handles 429, 5xx and timeouts with backoff.
+`OpenAIBackend.complete` sends one `Request` as exactly one HTTP request with the `openai`
+client (OpenAI, Azure, vLLM, Ollama, LM Studio, llama.cpp's server, ...) and returns a
+`Completion`. What a model accepts is kept per model in `Caps`:
+- the reply format, in three levels: a strict `json_schema` response format, JSON mode
+  (`{"type": "json_object"}`) with the JSON schema in the prompt, or plain text with the
+  schema in the prompt; at every level the system message also lists the reply's fields and
+  what each means (a small model served with a grammar otherwise fills them with bare labels);
+- `max_tokens` or `max_completion_tokens` (OpenAI's reasoning models reject the first), and
+  room for hidden reasoning tokens on a model that reports them;
+- whether a temperature or a seed may be sent at all.
+`adapt(model, error)` reads a refusal (HTTP 400/422, or a 5xx that names the reply format)
+and changes the caps so that the same request can be sent again; the pre-flight
+(`preflight.py`) uses it to learn a model's caps before any work. The client's own retries
+are off: the teacher retries, so every HTTP request is counted once.
 
 `resolve_api_key` looks in the environment, then Colab secrets, then asks (hidden input).
 
-It deliberately does not parse, validate, cache, retry bad replies or count cost (see
-`teacher.py`), and it never prints, logs or stores the key outside the client object.
+It deliberately does not parse, validate, cache, retry or count cost (see `teacher.py`), and it
+never prints, logs or stores the key outside the client it builds.
 """
 from __future__ import annotations
 
@@ -20,13 +27,15 @@ import json
 import os
 import sys
 import threading
-import warnings
+from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
-from .teacher import Completion
+from .teacher import Completion, TeacherUnusable
 
 LEVELS = ("json_schema", "json_object", "text")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
+OPENAI_URL = "https://api.openai.com/v1"
+REASONING_TOKENS = 4096   # extra completion tokens a reasoning model may spend before it writes its reply
 SCHEMA_NOTE = ("Reply with one JSON object, and nothing else (no prose, no code fences), that validates "
                "against this JSON schema:\n")
 
@@ -76,9 +85,32 @@ def strict_schema(schema) -> dict:
     return drop_defaults(type_to_response_format_param(schema))
 
 
-def with_schema_note(messages: list[dict], schema) -> list[dict]:
-    """A copy of the messages with the JSON schema appended to the system message (one is added if none)."""
-    note = SCHEMA_NOTE + json.dumps(schema.model_json_schema())
+def field_lines(schema, indent: str = "") -> list[str]:
+    """One line per reply field, with its type and meaning; nested models are listed below their field."""
+    from pydantic import BaseModel
+    lines = []
+    for name, f in schema.model_fields.items():
+        kind, inner = f.annotation, None
+        args = getattr(kind, "__args__", ())
+        if args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+            kind, inner = "a list of objects", args[0]
+        elif isinstance(kind, type) and issubclass(kind, BaseModel):
+            kind, inner = "an object", kind
+        else:
+            kind = {str: "string", bool: "true or false", int: "integer", float: "number"}.get(kind, "a list of strings"
+                                                                                            if args == (str,) else str(kind))
+        lines.append(f"{indent}- `{name}` ({kind}): {f.description or ''}".rstrip(": "))
+        if inner is not None:
+            lines += field_lines(inner, indent + "  ")
+    return lines
+
+
+def with_reply_note(messages: list[dict], schema, level: int) -> list[dict]:
+    """A copy of the messages whose system message (one is added if none) lists the reply's fields
+    and, below the strict json_schema level, also gives the JSON schema itself."""
+    note = "Reply fields:\n" + "\n".join(field_lines(schema))
+    if level > 0:
+        note += "\n\n" + SCHEMA_NOTE + json.dumps(schema.model_json_schema())
     msgs = [dict(m) for m in messages]
     if msgs and msgs[0].get("role") == "system":
         msgs[0]["content"] = f"{msgs[0].get('content') or ''}\n\n{note}"
@@ -87,62 +119,147 @@ def with_schema_note(messages: list[dict], schema) -> list[dict]:
     return msgs
 
 
+def error_body(e: BaseException) -> tuple[int | None, str | None, str]:
+    """(HTTP status, the parameter the server blames, its message in one line) of an endpoint error."""
+    status, body = getattr(e, "status_code", None), getattr(e, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    err = err if isinstance(err, dict) else {}
+    msg = err.get("message") or (body if isinstance(body, str) else None) or str(e)
+    return status, err.get("param"), " ".join(str(msg).split())
+
+
+@dataclass
+class Caps:
+    """What one model at this endpoint accepts; learnt by the pre-flight or from refusals."""
+    level: int = 0                      # index into LEVELS
+    token_param: str = "max_tokens"     # or "max_completion_tokens"
+    temperature: bool = True            # False: only the default temperature is accepted, so none is sent
+    seed: bool = True
+    reasoning: bool = False             # spends hidden reasoning tokens: room is added for them
+
+    def describe(self) -> str:
+        parts = [f"{LEVELS[self.level]} replies", self.token_param]
+        parts += [] if self.temperature else ["default temperature only"]
+        parts += [] if self.seed else ["no seed"]
+        parts += ["reasoning model"] if self.reasoning else []
+        return ", ".join(parts)
+
+
 class OpenAIBackend:
     name = "openai"
     simulated = False
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, timeout: float = 60,
-                 max_retries: int = 4, http_client=None):
+                 http_client=None, reasoning_tokens: int = REASONING_TOKENS):
         import openai
         local = is_local(base_url)
         key = api_key or resolve_api_key(prompt=not local) or ("not-needed" if local else None)
         if not key:
-            raise ValueError("no API key for the teacher endpoint: set PADA_API_KEY or OPENAI_API_KEY (on Colab: a "
-                             "secret named OPENAI_API_KEY), or pass api_key=...; a local server needs none")
-        # subtle: the key lives only inside the client (which sends it as the Authorization header)
-        self._client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=max_retries,
-                                     http_client=http_client)
-        self._bad_request = openai.BadRequestError
-        self.base_url = str(self._client.base_url).rstrip("/")
-        self.level = 0                  # index into LEVELS: the best reply format the server accepted
-        self._lock = threading.Lock()
+            raise TeacherUnusable("no API key for the teacher endpoint: set PADA_API_KEY or OPENAI_API_KEY (on Colab: a "
+                                  "secret named OPENAI_API_KEY), or pass api_key=...; a local server needs none")
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/")
+        self.timeout, self.reasoning_tokens = float(timeout), reasoning_tokens
+        # subtle: the key lives only in this closure and the client it builds (as the Authorization header);
+        # the client's own retries are off, so every HTTP request is one the teacher counted
+        self._new_client = lambda: openai.OpenAI(api_key=key, base_url=self.base_url, timeout=self.timeout,
+                                                 max_retries=0, http_client=http_client)
+        self._client, self.caps, self._lock = None, {}, threading.Lock()
 
-    def _format(self, request, level: int) -> dict:
-        if level == 0:
-            return {"messages": request.messages, "response_format": strict_schema(request.schema)}
-        fmt = {"response_format": {"type": "json_object"}} if level == 1 else {}
-        return {"messages": with_schema_note(request.messages, request.schema), **fmt}
+    def _get_client(self):
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
+
+    def close(self) -> None:
+        """Close the connections (calls in flight are abandoned); the next call opens new ones."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+
+    def caps_for(self, model: str) -> Caps:
+        with self._lock:
+            return self.caps.setdefault(model, Caps())
+
+    def token_cap(self, request, model: str) -> int:
+        """The completion-token limit sent with `request`: its max_tokens, plus room to reason (but
+        for the pre-flight check: a reply cut short by the limit still proves the model answers)."""
+        room = self.caps_for(model).reasoning and request.stage != "preflight"
+        return request.max_tokens + (self.reasoning_tokens if room else 0)
+
+    def _params(self, request, model: str) -> dict:
+        caps = self.caps_for(model)
+        kw = {"model": model, "messages": with_reply_note(request.messages, request.schema, caps.level),
+              caps.token_param: self.token_cap(request, model)}
+        if caps.level == 0:
+            kw["response_format"] = strict_schema(request.schema)
+        elif caps.level == 1:
+            kw["response_format"] = {"type": "json_object"}
+        if caps.temperature:
+            kw["temperature"] = request.temperature
+        if caps.seed:
+            kw["seed"] = request.seed
+        return kw
 
     def complete(self, request, model: str) -> Completion:
-        level = self.level
-        while True:
-            try:
-                resp = self._client.chat.completions.create(
-                    model=model, temperature=request.temperature, max_tokens=request.max_tokens,
-                    seed=request.seed, **self._format(request, level))
-                break
-            except self._bad_request:
-                # subtle: a 400 may be about anything (too long a prompt, say); step down a level,
-                # but remember the lower level only once it has worked
-                if level + 1 >= len(LEVELS):
-                    raise
-                level += 1
-        with self._lock:
-            if level > self.level:
-                warnings.warn(f"{self.base_url} rejected the {LEVELS[self.level]} reply format; "
-                              f"using {LEVELS[level]} from now on", stacklevel=2)
-                self.level = level
+        sent_with = replace(self.caps_for(model))
+        try:
+            resp = self._get_client().chat.completions.create(**self._params(request, model))
+        except Exception as e:
+            e.pada_caps = sent_with   # what this request was sent with: `adapt` compares it with now
+            raise
+        usage = resp.usage
+        details = getattr(usage, "completion_tokens_details", None)
+        reasoning = getattr(details, "reasoning_tokens", 0) or 0
+        if reasoning:
+            self.caps_for(model).reasoning = True
         if not resp.choices:
             return Completion(text="", finish_reason="no_choices")
-        choice, usage = resp.choices[0], resp.usage
+        choice = resp.choices[0]
         return Completion(text=choice.message.content or "",
                           prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
                           completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
                           finish_reason=choice.finish_reason or "stop",
-                          refusal=getattr(choice.message, "refusal", None))
+                          refusal=getattr(choice.message, "refusal", None), reasoning_tokens=reasoning)
+
+    def adapt(self, model: str, e: BaseException, probing: bool = False) -> str | None:
+        """Change what is sent to `model` after the refusal `e`, if the refusal says how; returns what
+        changed ("" when it had already changed since `e`'s request was sent), or None: nothing to
+        change. `probing` (the pre-flight): any other 4xx or 5xx steps the reply format down."""
+        status, param, msg = error_body(e)
+        if status is None:
+            return None
+        low, caps = msg.lower(), self.caps_for(model)
+        with self._lock:
+            if getattr(e, "pada_caps", caps) != caps:
+                return ""   # another request has adapted since this one was sent: send it again as it is now
+            if status in (400, 422):
+                if caps.token_param == "max_tokens" and "max_completion_tokens" in low and (param == "max_tokens" or "max_tokens" in low):
+                    caps.token_param, caps.reasoning = "max_completion_tokens", True
+                    return "max_completion_tokens instead of max_tokens (a reasoning model)"
+                if caps.temperature and (param == "temperature" or "temperature" in low):
+                    caps.temperature = False
+                    return "no temperature (the model takes only its default)"
+                if caps.seed and (param == "seed" or "'seed'" in low):
+                    caps.seed = False
+                    return "no seed"
+            about_format = param == "response_format" or any(w in low for w in ("response_format", "json_schema",
+                                                                                 "json_object", "response format"))
+            if caps.level + 1 < len(LEVELS) and ((about_format and (status in (400, 422) or status >= 500))
+                                                 or (probing and (status in (400, 422) or status >= 500))):
+                caps.level += 1
+                return f"{LEVELS[caps.level]} replies (HTTP {status} to {LEVELS[caps.level - 1]}: {msg[:120]})"
+        return None
+
+    def set_level(self, model: str, level: int) -> None:
+        self.caps_for(model).level = level
 
     def describe(self) -> str:
         return f"openai endpoint {self.base_url}"
 
     def __repr__(self) -> str:
-        return f"OpenAIBackend({self.describe()}, reply format {LEVELS[self.level]})"
+        return f"OpenAIBackend({self.describe()}, " + "; ".join(f"{m}: {c.describe()}" for m, c in self.caps.items()) + ")"

@@ -2,10 +2,13 @@
 
 - `PRICES`: USD per 1M tokens (input, output) for a few well-known models; `price_of` looks a
   model up (a dated snapshot such as "gpt-4o-mini-2024-07-18" falls back to its family).
-- `estimate_cost`: the conservative guess the budget cap reserves *before* a call is sent.
+- `parse_price`: "MODEL=IN,OUT" (the command line's `--price`) -> (model, (in, out)).
+- `upper_bound`: the most one call can cost, which the budget cap reserves *before* sending it:
+  the prompt's tokens (estimated from its characters, at the tokens-per-character ratio seen
+  in earlier replies) and the completion-token limit sent (hidden reasoning tokens included).
 - `Usage`: counters per (role, stage): requests, cache hits, calls sent, answered, failed,
-  skipped for budget, failures by reason, tokens and cost. `rows()` feeds pandas, `table()`
-  prints, `to_dict()`/`from_dict()` save it into a run folder.
+  skipped for budget, failures by reason, tokens (reasoning tokens among them) and cost.
+  `rows()` feeds pandas, `table()` prints, `to_dict()`/`from_dict()` save it into a run folder.
 
 It deliberately does not decide anything (the teacher reserves, sends and counts) and does
 not fetch prices: they change, so pass `prices={"model": (input, output)}` to override.
@@ -23,6 +26,9 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-4.1-mini": (0.40, 1.60),
     "gpt-4.1": (2.00, 8.00),
     "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-5": (1.25, 10.00),          # reasoning models: hidden reasoning tokens are billed as output
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
 }
 UNKNOWN, SIMULATED = "price unknown", "simulated (free)"
 
@@ -40,11 +46,28 @@ def cost(price: tuple[float, float] | None, prompt_tokens: int, completion_token
     return 0.0 if price is None else (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
 
 
-def estimate_cost(price, messages: list[dict], schema_chars: int, max_tokens: int) -> float:
-    """An upper bound for one call: prompt chars/3 tokens (plus the JSON schema, which may be
-    sent too, and a few tokens per message) at the input price, max_tokens at the output price."""
-    chars = sum(len(str(m.get("content") or "")) for m in messages) + schema_chars
-    return cost(price, chars // 3 + 8 * len(messages) + 8, max_tokens)
+def parse_price(text: str) -> tuple[str, tuple[float, float]]:
+    """'gpt-5-mini=0.25,2' -> ('gpt-5-mini', (0.25, 2.0)): USD per 1M input and output tokens."""
+    model, sep, rest = text.partition("=")
+    parts = rest.split(",")
+    try:
+        pair = tuple(float(x) for x in parts)
+    except ValueError:
+        pair = ()
+    if not sep or not model.strip() or len(pair) != 2 or min(pair) < 0:
+        raise ValueError(f"{text!r}: write MODEL=IN,OUT, USD per 1M input and output tokens (e.g. gpt-5-mini=0.25,2)")
+    return model.strip(), pair
+
+
+def prompt_chars(messages: list[dict], schema_chars: int = 0) -> int:
+    return sum(len(str(m.get("content") or "")) for m in messages) + schema_chars
+
+
+def upper_bound(price, chars: int, n_messages: int, token_cap: int, tokens_per_char: float = 0.0) -> float:
+    """The most one call can cost: prompt tokens at the larger of 1/3 token per character and the
+    ratio seen so far (plus 20%), a few tokens per message, and every completion token it may use."""
+    per_char = max(1 / 3, 1.2 * tokens_per_char)
+    return cost(price, int(chars * per_char) + 8 * n_messages + 8, token_cap)
 
 
 @dataclass
@@ -60,7 +83,8 @@ class UsageRow:
     failed: int = 0               # None after every attempt
     skipped: int = 0              # None because the budget was spent
     prompt_tokens: int = 0
-    completion_tokens: int = 0
+    completion_tokens: int = 0    # hidden reasoning tokens included, as endpoints bill them
+    reasoning_tokens: int = 0
     cost_usd: float = 0.0
     reasons: dict = field(default_factory=dict)   # failed attempts (and skips) by reason
 
@@ -70,6 +94,8 @@ _COUNTS = [f.name for f in fields(UsageRow) if f.name not in ("role", "stage", "
 
 def _notes(r: dict) -> str:
     notes = [UNKNOWN] if UNKNOWN in r["price"] else []
+    if r.get("reasoning_tokens"):
+        notes.append(f"{r['reasoning_tokens']} reasoning tokens in tok out")
     if r["reasons"]:
         notes.append(", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items())))
     return "; ".join(notes)
@@ -147,8 +173,9 @@ class Usage:
     @classmethod
     def from_dict(cls, d: dict) -> "Usage":
         u = cls()
-        for r in d.get("rows", []):
-            row = UsageRow(**r)
+        names = {f.name for f in fields(UsageRow)}
+        for r in d.get("rows", []):   # subtle: a summary from another version may lack or add fields
+            row = UsageRow(**{k: v for k, v in r.items() if k in names})
             u._rows[(row.role, row.stage)] = row
         return u
 

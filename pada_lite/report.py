@@ -39,13 +39,28 @@ def comparison_table(summary: dict) -> str:
             if "accepted" not in r:
                 continue
             pat = r.get("patterns")
-            found = (f"; {pat['k']} patterns, purity {pat['purity']:.2f}, ARI {pat['ari']:.2f}"
-                     if pat and pat.get("purity") is not None else f"; {pat['k']} patterns" if pat else "")
+            used = f", {pat['used']} patterns used" if pat and "used" in pat else ""
+            found = (f"; {pat['k']} clusters{used}, purity {pat['purity']:.2f}, ARI {pat['ari']:.2f}"
+                     if pat and pat.get("purity") is not None else f"; {pat['k']} clusters{used}" if pat else "")
             lines.append(f"{m} iteration {r['iteration']}: from the previous model's {r['val_failures']} validation failures "
                          f"and {r['train_errors']} training errors, {r['accepted']} of {r['candidates']} samples accepted{found}")
     if summary.get("stopped"):
         lines.append(f"\nstopped early: {summary['stopped']}")
+    for m, why in (summary.get("unsaved") or {}).items():
+        lines.append(f"\nnot saved as complete: {m}: {why}")
     return "\n".join(lines)
+
+
+def teacher_table(summary: dict) -> str:
+    """Teacher requests per stage over every session of the run: sent, answered, failed and why."""
+    from .teacher import Usage
+    rows = Usage.from_dict(summary.get("teacher", {})).rows(by="stage")
+    if not rows:
+        return "no teacher calls"
+    head = f"{'stage':<12}{'sent':>7}{'answered':>10}{'failed':>8}{'cost $':>10}  failed attempts by reason"
+    body = [f"{r['stage']:<12}{r['calls']:>7}{r['ok']:>10}{r['failed']:>8}{r['cost_usd']:>10.4f}  " +
+            (", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items(), key=lambda kv: -kv[1])) or "-") for r in rows]
+    return "\n".join([head, "-" * len(head), *body])
 
 
 def _axes(figsize=(6.4, 3.6)):
@@ -110,19 +125,20 @@ def plot_clusters(summary: dict):
 
 
 def plot_teacher(summary: dict):
+    """Per stage: calls sent (retries included), requests answered, requests failed; cost on top."""
+    import numpy as np
     from .teacher import Usage
-    usage = Usage.from_dict(summary["teacher"])
-    stages = {}
-    for r in usage.rows():
-        s = stages.setdefault(r["stage"], [0, 0.0])
-        s[0] += r["calls"]
-        s[1] += r["cost_usd"]
-    fig, ax = _axes()
-    names = list(stages)
-    ax.bar(names, [stages[s][0] for s in names])
-    for k, s in enumerate(names):
-        ax.text(k, stages[s][0], f"${stages[s][1]:.3f}", ha="center", va="bottom", fontsize=8)
-    ax.set(ylabel="teacher calls sent", title=f"teacher calls and cost per stage ({summary.get('teacher_name', '')[:40]})")
+    rows = Usage.from_dict(summary["teacher"]).rows(by="stage")
+    fig, ax = _axes((max(6.4, 1.2 * len(rows) + 2), 3.8))
+    x, names = np.arange(len(rows)), [r["stage"] for r in rows]
+    for j, (key, label) in enumerate((("calls", "sent (calls)"), ("ok", "answered"), ("failed", "failed"))):
+        ax.bar(x + (j - 1) * 0.27, [r[key] for r in rows], 0.27, label=label)
+    for k, r in enumerate(rows):
+        ax.text(k, r["calls"], f"${r['cost_usd']:.3f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, names)
+    ax.set(xlabel="stage", ylabel="teacher requests", title="teacher requests per stage, all sessions")
+    ax.margins(y=0.15)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -142,7 +158,9 @@ def write_report(run) -> Path:
         images.append(f"![{name}]({name}.png)")
     text = [f"# Run {run.name}", "", f"Task `{summary['task']}`, profile `{summary['profile']}`, seed {summary['seed']}; "
             f"teacher: {summary.get('teacher_name', '?')}. Accuracy is on the test split, which no method saw.", "",
-            "```", comparison_table(summary), "```", "", *images, ""]
+            "```", comparison_table(summary), "```", "", "## Teacher requests", "",
+            "Every session of the run; a call is one request sent (retries included); cost in USD.", "",
+            "```", teacher_table(summary), "```", "", *images, ""]
     p = run.path("report.md")
     p.write_text("\n".join(text), encoding="utf-8")
     return p

@@ -15,7 +15,9 @@ import re
 import time
 from pathlib import Path
 
-_SECRET = re.compile(r"(api_?key|token|secret|password)", re.I)
+# key names that hold a secret: api_key, hf_token, access_token, password ... but not the counts
+# `prompt_tokens` or `max_tokens` (a summary must keep its token counts)
+_SECRET = re.compile(r"(api_?key|secret|passw(or)?d|authorization|credential|(^|[_-])token$)", re.I)
 
 
 def runs_root() -> Path:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 
 ROLES = ("analyst", "generator", "checker")
-STAGES = ("analysis", "patterns", "strategies", "generation", "similar", "qc")
+STAGES = ("preflight", "analysis", "patterns", "strategies", "generation", "similar", "qc")
+# preflight: the check that each model answers, before any work (`preflight.py`)
 # similar: LLM2LLM-style, one new sample like a training example the student got wrong
 
 
@@ -47,7 +48,7 @@ class NewSample(BaseModel):
 
 
 class NewSamples(BaseModel):
-    samples: list[NewSample]
+    samples: list[NewSample] = Field(description="the new examples, as many as asked for")
 
 
 class QualityScore(BaseModel):

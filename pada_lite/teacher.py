@@ -1,18 +1,27 @@
 """The teacher: sends the agents' `Request`s to a backend and returns validated replies.
 
 `Teacher.ask(requests)` returns one item per request, in order: the pydantic reply, or None
-when that request failed after `max_attempts` or was skipped because the budget is spent. It
-never raises for teacher problems; `usage` says what happened, per role and stage.
-- Cache: an append-only JSONL file keyed by sha256 of (model, messages, schema, temperature,
-  max_tokens, seed), one line per answered call, flushed at once: a run killed mid-`ask`
+when that request failed or was skipped because the budget is spent; `usage` says what
+happened, per role and stage, and every HTTP request sent is one `call` in it.
+- Before any work, `preflight()` proves each model answers and learns what it accepts
+  (`preflight.py`); a teacher that cannot be used raises `TeacherUnusable` with one line.
+- Cache: answered requests come from `teacher_cache.jsonl` (`cache.py`); a run killed mid-`ask`
   keeps every reply already paid for, and asking again sends only the rest.
-- Replies are parsed tolerantly (code fences, prose around the JSON, a bare list) and
-  validated; a bad reply, refusal, truncation or endpoint error is counted and retried
-  (except a bad request, a rejected key or an unknown model: those would fail again).
-- Calls run on a thread pool (no processes: they hang in notebooks) behind a progress bar;
-  Ctrl-C stops the batch at once and keeps what is already cached.
-- Budget: every call reserves a conservative cost estimate before it is sent, so the cap
-  holds strictly with any number of workers.
+- Retries: a bad reply (invalid JSON, wrong fields, refusal, truncation) is asked again up to
+  `max_attempts` times; a rate limit, server error, timeout or lost connection up to
+  `max_retries` times, with backoff that honours `retry-after`. A refusal the backend can adapt
+  to (an unsupported parameter or reply format) is sent again, adapted, at once.
+- Failing loudly: a request that cannot succeed (a rejected key, an unknown model, a bad
+  request) stops the batch at once with `TeacherFailed`; so does a batch where more than
+  `max_failed_share` of the requests failed; below that a warning names the stage, the share
+  and the reasons. Requests that failed for a transient reason are counted in
+  `transient_failed`, so the orchestrator can avoid saving their stage as complete.
+- Budget: the cap covers the whole run (what the run folder shows was spent before counts);
+  each call first reserves the most it can cost; a call that does not fit while others are in
+  flight waits for them, and the budget is spent when one call alone no longer fits.
+- Calls run on daemon threads behind a progress bar. Ctrl-C returns within about a second: no
+  request is sent after it, calls in flight get that second to land in the cache, then they
+  are abandoned and the connections closed.
 
 It deliberately does not build prompts (`prompts.py`), know any endpoint's wire format
 (`openai_backend.py`) or invent replies (`sim.py`). `context` is no part of the cache key:
@@ -20,20 +29,22 @@ only the simulated backend reads it.
 """
 from __future__ import annotations
 
-import hashlib
 import json
+import queue
+import random
 import re
+import sys
 import threading
-import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import time
+from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from .pricing import SIMULATED, UNKNOWN, Usage, cost, estimate_cost, price_of
+from .cache import CallLog, ReplyCache, cache_key, run_usage, schema_json
+from .pricing import SIMULATED, UNKNOWN, Usage, cost, prompt_chars, price_of, upper_bound
 from .schemas import ROLES, Request
 
 KINDS = ("sim", "openai")
@@ -43,7 +54,20 @@ ERRORS = {"RateLimitError": "rate_limit", "APITimeoutError": "timeout", "APIConn
           "InternalServerError": "server_error", "BadRequestError": "bad_request",
           "UnprocessableEntityError": "bad_request", "AuthenticationError": "auth",
           "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error"}
-NO_RETRY = {"bad_request", "auth", "not_found"}   # the same call would fail the same way
+FATAL = {"bad_request", "auth", "not_found"}                       # the same call would fail the same way
+TRANSIENT = {"rate_limit", "server_error", "timeout", "connection"}  # it may pass later
+
+
+class TeacherError(RuntimeError):
+    """A teacher problem the user must fix; its text is one line that says what to do."""
+
+
+class TeacherUnusable(TeacherError):
+    """Found before any work: no key, no price for a budget, or the pre-flight failed."""
+
+
+class TeacherFailed(TeacherError):
+    """Mid-run: a request that cannot succeed, or most of a stage's requests failed."""
 
 
 @dataclass
@@ -51,9 +75,10 @@ class Completion:
     """What a backend returns for one call."""
     text: str                       # raw reply text (JSON expected)
     prompt_tokens: int = 0
-    completion_tokens: int = 0
+    completion_tokens: int = 0      # hidden reasoning tokens included
     finish_reason: str = "stop"     # "length" means truncated
     refusal: str | None = None
+    reasoning_tokens: int = 0
 
 
 class Backend(Protocol):
@@ -63,6 +88,7 @@ class Backend(Protocol):
     def complete(self, request: Request, model: str) -> Completion: ...
 
     def describe(self) -> str: ...  # one line, never containing a key
+    # optional: adapt(model, error, probing=False) -> str | None, token_cap(request, model), close()
 
 
 class ReplyError(ValueError):
@@ -96,80 +122,74 @@ def parse_reply(text: str, schema: type[BaseModel]) -> BaseModel:
         raise ReplyError("schema", f"{schema.__name__}: {e.error_count()} errors") from None
 
 
-@lru_cache(maxsize=None)
-def schema_json(schema: type[BaseModel]) -> str:
-    return json.dumps(schema.model_json_schema(), sort_keys=True)
-
-
-def cache_key(model: str, r: Request) -> str:
-    """sha256 of everything that shapes the reply; `context`, `role` and `stage` are not part of it."""
-    blob = json.dumps([model, r.messages, r.schema.__name__, schema_json(r.schema), r.temperature,
-                       r.max_tokens, r.seed], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-class ReplyCache:
-    """key -> record; a JSONL file when `path` is given (a folder gets teacher_cache.jsonl)."""
-
-    def __init__(self, path: str | Path | None = None):
-        self.path, self.records, self.skipped_lines = None, {}, 0
-        self._lock, self._needs_newline = threading.Lock(), False
-        if path is None:
-            return
-        self.path = Path(path) / "teacher_cache.jsonl" if Path(path).is_dir() else Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
-            # subtle: a kill can cut a line, even inside a UTF-8 character
-            raw = self.path.read_bytes().decode("utf-8", errors="replace")
-            for line in filter(str.strip, raw.splitlines()):
-                try:
-                    rec = json.loads(line)
-                    self.records[rec["key"]] = rec
-                except (ValueError, KeyError, TypeError):
-                    self.skipped_lines += 1   # a truncated last line from a killed run
-            self._needs_newline = bool(raw) and not raw.endswith("\n")
-
-    def get(self, key: str) -> dict | None:
-        return self.records.get(key)
-
-    def put(self, rec: dict) -> None:
-        line = json.dumps(rec, ensure_ascii=False) + "\n"
-        with self._lock:
-            self.records[rec["key"]] = rec
-            if self.path is not None:
-                with open(self.path, "a", encoding="utf-8") as f:
-                    # subtle: a killed run may have left half a line; never glue a record onto it
-                    f.write(("\n" if self._needs_newline else "") + line)
-                    f.flush()
-                self._needs_newline = False
-
-
 def error_reason(e: BaseException) -> str:
     for cls in type(e).__mro__:
         if cls.__name__ in ERRORS:
-            return ERRORS[cls.__name__]
+            reason = ERRORS[cls.__name__]
+            status = getattr(e, "status_code", None)
+            if reason == "api_error" and isinstance(status, int):   # a status the client has no class for
+                return "server_error" if status >= 500 else "bad_request" if status in (400, 413, 422) else reason
+            return reason
     return f"error:{type(e).__name__}"
+
+
+def retry_after(e: BaseException) -> float | None:
+    """Seconds the endpoint asked to wait (`retry-after-ms` or `retry-after` in seconds), if any."""
+    headers = getattr(getattr(e, "response", None), "headers", None) or {}
+    for name, scale in (("retry-after-ms", 1e-3), ("retry-after", 1.0)):
+        try:
+            return float(headers.get(name)) * scale
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def backoff(attempt: int, e: BaseException | None = None, base: float = 0.5, cap: float = 20.0) -> float:
+    """Seconds before retry number `attempt` (1, 2, ...): what the endpoint asked (at most a
+    minute), else exponential with jitter."""
+    asked = retry_after(e) if e is not None else None
+    if asked is not None and asked >= 0:
+        return min(asked, 60.0)
+    return min(cap, base * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
 
 
 class Teacher:
     def __init__(self, backend: Backend, models: dict[str, str], cache: str | Path | None = None,
                  budget_usd: float | None = None, prices: dict[str, tuple[float, float]] | None = None,
-                 workers: int = 8, max_attempts: int = 3, progress: bool = True):
+                 workers: int = 8, max_attempts: int = 3, max_retries: int = 4, max_failed_share: float = 0.5,
+                 progress: bool = True):
         missing = [r for r in ROLES if r not in (models or {})]
         if missing:
             raise ValueError(f"models: no model for role(s) {missing}; give one per role in {ROLES}")
-        if workers < 1 or max_attempts < 1:
-            raise ValueError(f"workers={workers}, max_attempts={max_attempts}: both must be at least 1")
-        self.backend, self.models = backend, dict(models)
-        self.cache, self.budget_usd, self.prices = ReplyCache(cache), budget_usd, dict(prices or {})
-        self.workers, self.max_attempts, self.progress = workers, max_attempts, progress
-        self.usage, self.budget_exhausted, self.sent = Usage(), False, []
-        self._lock, self._spent, self._reserved, self._warned = threading.Lock(), 0.0, 0.0, set()
-        self._abort = threading.Event()   # set by an interrupt: queued calls are not sent
+        if workers < 1 or max_attempts < 1 or max_retries < 0:
+            raise ValueError(f"workers={workers}, max_attempts={max_attempts}, max_retries={max_retries}: "
+                             "workers and attempts must be at least 1, retries at least 0")
+        if not 0 <= max_failed_share <= 1:
+            raise ValueError(f"max_failed_share={max_failed_share}: give a share between 0 and 1")
+        self.backend, self.models, self.prices = backend, dict(models), dict(prices or {})
+        self.budget_usd, self.workers, self.progress = budget_usd, workers, progress
+        self.max_attempts, self.max_retries, self.max_failed_share = max_attempts, max_retries, max_failed_share
         unpriced = sorted({m for m in self.models.values() if self._price(m) is None})
         if budget_usd is not None and unpriced:
-            warnings.warn(f"budget_usd cannot see the cost of {unpriced} (no known price): they are counted "
-                          "as free; pass prices={'model': (input, output)} in USD per 1M tokens", stacklevel=2)
+            raise TeacherUnusable(f"a budget needs a price for every model, and {', '.join(unpriced)} has none: give it with "
+                                  f"--price {unpriced[0]}=IN,OUT (USD per 1M input and output tokens; prices= in Python)")
+        self.cache = ReplyCache(cache)
+        self.log = CallLog(self.cache.path)
+        if self.cache.skipped_lines + self.log.skipped_lines:
+            print(f"teacher: skipped {self.cache.skipped_lines + self.log.skipped_lines} unreadable line(s) in "
+                  f"{self.cache.path.parent} (cut by a killed run); those calls will be asked again", file=sys.stderr)
+        self.usage, self.budget_exhausted, self.sent, self.transient_failed = Usage(), False, [], 0
+        self.checked, self.preflight_lines = bool(backend.simulated), []
+        # subtle: the cap covers the whole run, so spending starts from what earlier sessions paid
+        self.spent_before = run_usage(self.cache.path).total_cost if self.cache.path and budget_usd is not None else 0.0
+        self._spent, self._reserved, self._in_flight, self._cond = self.spent_before, 0.0, 0, threading.Condition()
+        self._tokens_per_char: dict[str, float] = {}
+        self._said: set[str] = set()
 
     def _price(self, model: str):
         return (0.0, 0.0) if self.backend.simulated else price_of(model, self.prices)
@@ -181,6 +201,7 @@ class Teacher:
 
     @property
     def spent_usd(self) -> float:
+        """Spent over the whole run: earlier sessions (when a budget is set) and this one."""
         return self._spent
 
     def describe(self) -> str:
@@ -191,54 +212,130 @@ class Teacher:
     def __repr__(self) -> str:
         return f"Teacher({self.describe()})"
 
-    def _warn_once(self, reason: str, e: Exception) -> None:
-        with self._lock:
-            if reason in self._warned:
-                return
-            self._warned.add(reason)
-        # subtle: an auth error's message may echo part of the key: never show it
-        detail = "check the API key" if reason == "auth" else str(e)[:300]
-        retry = "not retried" if reason in NO_RETRY else "retried"
-        warnings.warn(f"teacher backend: {type(e).__name__} ({reason}), {retry}: {detail}", stacklevel=3)
+    def say_once(self, text: str) -> None:
+        """A line on stderr, once per teacher (a warning that would repeat for every request)."""
+        if text not in self._said:
+            self._said.add(text)
+            print(f"teacher: {text}", file=sys.stderr)
 
-    def _call(self, r: Request, key: str) -> BaseModel | None:
-        """One request: at most max_attempts calls, each reserving its estimated cost first."""
-        row, model = self._row(r), self.models[r.role]
+    def preflight(self, quiet: bool = False) -> list[str]:
+        """Check every model before any work (once); raises `TeacherUnusable` with one line."""
+        if not self.checked:
+            from .preflight import preflight
+            self.preflight_lines, self.checked = preflight(self), True
+            for line in self.preflight_lines if not quiet else ():
+                print(f"teacher check: {line}")
+        return self.preflight_lines
+
+    # ------------------------------------------------------------ budget
+    def bound(self, r: Request, model: str) -> float:
+        """The most this call can cost (0 without a budget or a price)."""
         price = self._price(model)
-        est = estimate_cost(price, r.messages, len(schema_json(r.schema)), r.max_tokens)
-        for _ in range(self.max_attempts):
-            if self._abort.is_set():
-                return None
-            with self._lock:
-                if self.budget_usd is not None and self._spent + self._reserved + est > self.budget_usd:
+        if self.budget_usd is None or not price:
+            return 0.0
+        cap = self.backend.token_cap(r, model) if hasattr(self.backend, "token_cap") else r.max_tokens
+        return upper_bound(price, prompt_chars(r.messages, len(schema_json(r.schema))), len(r.messages), cap,
+                           self._tokens_per_char.get(model, 0.0))
+
+    def _reserve(self, amount: float, abort: threading.Event) -> bool:
+        with self._cond:
+            while True:
+                if self.budget_usd is None:
+                    return True
+                if not self.budget_exhausted and self._spent + self._reserved + amount <= self.budget_usd:
+                    self._reserved += amount
+                    self._in_flight += 1
+                    return True
+                if self.budget_exhausted or not self._in_flight or abort.is_set():
                     self.budget_exhausted = True
-                    self.usage.add(*row, reason="budget", skipped=1)
-                    return None
-                self._reserved += est
-                self.sent.append((model, r))
-            self.usage.add(*row, calls=1)
-            c, err = None, None
-            try:
-                c = self.backend.complete(r, model)
-            except Exception as e:   # endpoint trouble is counted, never raised
-                err = e
-            except BaseException:    # Ctrl-C (or exit) inside a call: stop the whole batch
-                self._abort.set()
-                raise
-            finally:   # subtle: release the reservation and book the real cost in one step
-                spent = cost(price, c.prompt_tokens, c.completion_tokens) if c is not None else 0.0
-                with self._lock:
-                    self._reserved -= est
-                    self._spent += spent
+                    return False
+                self._cond.wait(0.2)   # calls in flight hold the rest: wait for them to settle
+
+    def _settle(self, amount: float, spent: float) -> None:
+        with self._cond:
+            if self.budget_usd is not None:
+                self._in_flight -= 1
+                # subtle: with nothing in flight, reset the sum, so float residue never blocks a call
+                self._reserved = self._reserved - amount if self._in_flight else 0.0
+            self._spent += spent
+            self._cond.notify_all()
+
+    def record(self, row, c: Completion | None, spent: float, reason: str | None, ok: bool = False,
+               final: bool = False) -> None:
+        """Book one call that will not be in the cache (a failed attempt or a check) in the call log."""
+        self.log.append({"role": row[0], "stage": row[1], "model": row[2], "reason": reason, "ok": ok, "final": final,
+                         "prompt_tokens": c.prompt_tokens if c else 0, "completion_tokens": c.completion_tokens if c else 0,
+                         "reasoning_tokens": c.reasoning_tokens if c else 0, "cost_usd": spent, "time": round(time.time(), 3)})
+
+    def _book(self, row, model: str, r: Request, c: Completion, spent: float) -> None:
+        self.usage.add(*row, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
+                       reasoning_tokens=c.reasoning_tokens, cost_usd=spent)
+        chars = prompt_chars(r.messages, len(schema_json(r.schema)))
+        if c.prompt_tokens and chars:
+            with self._cond:
+                self._tokens_per_char[model] = max(self._tokens_per_char.get(model, 0.0), c.prompt_tokens / chars)
+
+    # ------------------------------------------------------------ one request
+    def send(self, r: Request, model: str, abort: threading.Event):
+        """One HTTP call, its cost reserved first and booked after: (completion, error, spent),
+        or None when the budget cannot cover it."""
+        bound = self.bound(r, model)
+        if not self._reserve(bound, abort):
+            return None
+        self.usage.add(*self._row(r), calls=1)
+        self.sent.append((model, r))
+        c = err = None
+        try:
+            c = self.backend.complete(r, model)
+        except Exception as e:   # endpoint trouble is counted, never raised here
+            err = e
+        finally:   # subtle: release the reservation and book the real cost in one step
+            spent = cost(self._price(model), c.prompt_tokens, c.completion_tokens) if c is not None else 0.0
+            self._settle(bound, spent)
+        return c, err, spent
+
+    def _call(self, r: Request, key: str, abort: threading.Event, fatal: list) -> tuple[BaseModel | None, str | None]:
+        """One request: (reply, None) or (None, the reason of its last failure)."""
+        row, model = self._row(r), self.models[r.role]
+        bad = transient = adapted = 0
+        while not abort.is_set():
+            sent = self.send(r, model, abort)
+            if sent is None:
+                self.usage.add(*row, reason="budget", skipped=1)
+                return None, "budget"
+            c, err, spent = sent
             if err is not None:
+                if abort.is_set():
+                    return None, None   # abandoned after an interrupt: not a failure of the endpoint
                 reason = error_reason(err)
-                self.usage.add(*row, reason=reason)
-                if reason in NO_RETRY or reason.startswith("error:"):   # a config problem or a bug: say so
-                    self._warn_once(reason, err)
-                if reason in NO_RETRY:
+                note = self.backend.adapt(model, err) if hasattr(self.backend, "adapt") and adapted < 4 else None
+                self.usage.add(*row, reason="adapted" if note is not None else reason)
+                if note is not None:   # the endpoint said what it does not accept: send it again without that
+                    adapted += 1
+                    self.record(row, None, 0.0, "adapted")
+                    if note:
+                        self.say_once(f"{model} at {getattr(self.backend, 'base_url', '?')}: sending {note} from now on")
+                    continue
+                if reason in FATAL:
+                    self.record(row, None, 0.0, reason, final=True)
+                    with self._cond:
+                        fatal.append(self.fatal_message(reason, err, r))
+                    abort.set()
                     break
+                if reason in TRANSIENT and transient < self.max_retries:
+                    transient += 1
+                    self.record(row, None, 0.0, reason)
+                    abort.wait(backoff(transient, err))   # subtle: an interrupt cuts the wait short
+                    continue
+                bad += reason not in TRANSIENT
+                if reason in TRANSIENT or bad >= self.max_attempts:
+                    self.record(row, None, 0.0, reason, final=True)
+                    self.usage.add(*row, failed=1)
+                    return None, reason
+                self.record(row, None, 0.0, reason)
+                self.say_once(f"{type(err).__name__} from the backend, retried: {one_line(err, 200)}")
                 continue
-            self.usage.add(*row, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens, cost_usd=spent)
+            self._book(row, model, r, c, spent)
             try:
                 if c.refusal:
                     raise ReplyError("refusal", c.refusal)
@@ -246,16 +343,31 @@ class Teacher:
                     raise ReplyError("truncated", f"reply cut at max_tokens={r.max_tokens}")
                 obj = parse_reply(c.text, r.schema)
             except ReplyError as e:
+                bad += 1
                 self.usage.add(*row, reason=e.reason)
+                self.record(row, c, spent, e.reason, final=bad >= self.max_attempts)
+                if bad >= self.max_attempts:
+                    self.usage.add(*row, failed=1)
+                    return None, e.reason
                 continue
             self.cache.put({"key": key, "model": model, "role": r.role, "stage": r.stage,
                             "schema": r.schema.__name__, "reply": obj.model_dump(mode="json"),
                             "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
-                            "cost_usd": spent})
+                            "reasoning_tokens": c.reasoning_tokens, "cost_usd": spent})
             self.usage.add(*row, ok=1)
-            return obj
-        self.usage.add(*row, failed=1)
-        return None
+            return obj, None
+        return None, None
+
+    def fatal_message(self, reason: str, e: BaseException, r: Request) -> str:
+        from .openai_backend import error_body
+        status, _, msg = error_body(e)
+        url, model, flag = getattr(self.backend, "base_url", self.backend.describe()), self.models[r.role], f"--{r.role}-model"
+        if reason == "auth":   # subtle: an auth error's message may echo part of the key: never show it
+            return (f"{url} rejected the API key (HTTP {status}) during {r.stage}: set a valid key in PADA_API_KEY or "
+                    "OPENAI_API_KEY")
+        if reason == "not_found":
+            return f"{url} has no model {model!r} (HTTP {status}: {one_line(msg, 160)}): check --model or {flag}"
+        return f"{url} refused a request to {model} during {r.stage} (HTTP {status}: {one_line(msg, 200)})"
 
     def _cached(self, r: Request, key: str) -> BaseModel | None:
         rec = self.cache.get(key)
@@ -264,6 +376,7 @@ class Teacher:
         except ValidationError:
             return None
 
+    # ------------------------------------------------------------ a batch
     def ask(self, requests: list[Request], desc: str | None = None) -> list[BaseModel | None]:
         """One validated reply (or None) per request, in order."""
         from tqdm.auto import tqdm
@@ -279,37 +392,100 @@ class Teacher:
                 self.usage.add(*self._row(r), hits=1)
             else:
                 todo.setdefault(key, []).append(i)
+        if not todo:
+            return out
         bar = tqdm(total=len(requests), initial=len(requests) - sum(map(len, todo.values())),
                    desc=desc or "teacher", disable=not self.progress, leave=False)
-        pool = ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(todo))))
-        self._abort.clear()
+        # subtle: one abort event per batch, so threads abandoned by an earlier interrupt stay stopped
+        abort, fatal, failures, jobs, results = threading.Event(), [], Counter(), queue.Queue(), queue.Queue()
+        for item in todo.items():
+            jobs.put(item)
+
+        def worker():
+            while not abort.is_set():
+                try:
+                    key, idx = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    res = self._call(requests[idx[0]], key, abort, fatal)
+                except BaseException as e:   # a bug, or a stand-in backend raising KeyboardInterrupt
+                    abort.set()              # nothing more is sent; the caller raises it
+                    res = e
+                results.put((idx, res))
+
+        threads = [threading.Thread(target=worker, daemon=True, name=f"pada-teacher-{k}")
+                   for k in range(min(self.workers, len(todo)))]
+        for t in threads:
+            t.start()
         try:
-            futures = {pool.submit(self._call, requests[idx[0]], key): idx for key, idx in todo.items()}
-            for fut in as_completed(futures):
-                idx = futures[fut]
-                obj = out[idx[0]] = fut.result()
+            for _ in range(len(todo)):
+                while True:
+                    try:
+                        idx, res = results.get(timeout=0.1)
+                        break
+                    except queue.Empty:
+                        if fatal or not any(t.is_alive() for t in threads) and results.empty():
+                            idx = None
+                            break
+                if idx is None:
+                    break
+                if isinstance(res, BaseException):
+                    raise res
+                (obj, reason) = res
+                out[idx[0]] = obj
+                if reason is not None and reason != "budget":
+                    failures[reason] += len(idx)
+                    self.transient_failed += len(idx) if reason in TRANSIENT else 0
                 for j in idx[1:]:   # the same request again in this batch: a free copy
                     out[j] = obj.model_copy(deep=True) if obj is not None else None
                     self.usage.add(*self._row(requests[j]), **({"hits": 1} if obj is not None else {"failed": 1}))
                 bar.update(len(idx))
         except BaseException:
-            # subtle: on Ctrl-C return at once; calls not started are cancelled, calls in flight
-            # finish in the background and still land in the cache
-            self._abort.set()
-            pool.shutdown(wait=False, cancel_futures=True)
+            # subtle: on Ctrl-C nothing more is sent; calls in flight get a second to land in the
+            # cache (they may be paid for), then they are abandoned and their connections closed
+            self._stop(abort, threads)
             raise
         finally:
             bar.close()
-        pool.shutdown()
+        if fatal:
+            self._stop(abort, threads)
+            raise TeacherFailed(fatal[0])
+        self._check_failures(requests, failures)
         return out
+
+    def _stop(self, abort: threading.Event, threads: list, grace: float = 1.0) -> None:
+        abort.set()
+        deadline = time.monotonic() + grace
+        try:
+            for t in threads:   # a second Ctrl-C cuts the wait short
+                t.join(max(0.0, deadline - time.monotonic()))
+        finally:
+            if hasattr(self.backend, "close"):
+                self.backend.close()
+
+    def _check_failures(self, requests: list[Request], failures: Counter) -> None:
+        """Stop when more than max_failed_share of a batch failed; below that, say so."""
+        n_failed = sum(failures.values())
+        if not n_failed:
+            return
+        stages = ", ".join(dict.fromkeys(r.stage for r in requests))
+        reasons = ", ".join(f"{k} {v}" for k, v in failures.most_common(4))
+        line = (f"{stages}: {n_failed} of {len(requests)} requests failed ({n_failed / len(requests):.0%}; {reasons})"
+                f" at {self.backend.describe()}")
+        if n_failed > self.max_failed_share * len(requests):
+            raise TeacherFailed(f"{line}; more than {self.max_failed_share:.0%} of a stage failed, so the run stops here")
+        print(f"warning: teacher: {line}", file=sys.stderr)
 
 
 def make_teacher(kind: str = "sim", *, models: str | dict | None = None, base_url: str | None = None,
                  api_key: str | None = None, cache: str | Path | None = None, budget_usd: float | None = None,
-                 prices: dict | None = None, workers: int = 8, progress: bool = True,
+                 prices: dict | None = None, workers: int = 8, progress: bool = True, timeout: float = 60,
+                 max_retries: int = 4, max_attempts: int = 3, max_failed_share: float = 0.5,
                  analyst_noise: float = 0.1, flaw_rate: float = 0.1, seed: int = 0) -> Teacher:
     """kind "sim": the simulated teacher (free, offline); "openai": any OpenAI-compatible endpoint.
-    `models`: one model name for every role, or {role: model} over the defaults."""
+    `models`: one model name for every role, or {role: model} over the defaults. `timeout`:
+    seconds per request; `max_retries`: retries of a rate limit, server error or timeout."""
     if kind not in KINDS:
         raise ValueError(f"unknown teacher kind {kind!r}; use one of {KINDS}")
     if isinstance(models, str):
@@ -317,25 +493,20 @@ def make_teacher(kind: str = "sim", *, models: str | dict | None = None, base_ur
     unknown = sorted(set(models or {}) - set(ROLES))
     if unknown:
         raise ValueError(f"models: unknown role(s) {unknown}; the roles are {ROLES}")
+    kw = dict(cache=cache, budget_usd=budget_usd, prices=prices, workers=workers, progress=progress,
+              max_retries=max_retries, max_attempts=max_attempts, max_failed_share=max_failed_share)
     if kind == "sim":
         from .sim import SimBackend
         backend = SimBackend(analyst_noise, flaw_rate, seed)
-        return Teacher(backend, {**backend.models, **(models or {})}, cache=cache, budget_usd=budget_usd,
-                       prices=prices, workers=workers, progress=progress)
+        return Teacher(backend, {**backend.models, **(models or {})}, **kw)
     from .openai_backend import OpenAIBackend
     full = {**DEFAULT_MODELS, **(models or {})}
     if full["checker"] == full["generator"]:
-        warnings.warn(f"the checker and the generator are the same model ({full['checker']}): the checker then "
-                      "grades its own samples; give models={'checker': ...} a different one if you can", stacklevel=2)
-    return Teacher(OpenAIBackend(base_url=base_url, api_key=api_key), full, cache=cache, budget_usd=budget_usd,
-                   prices=prices, workers=workers, progress=progress)
+        print(f"note: the checker and the generator are the same model ({full['checker']}): the checker then grades "
+              "its own samples; give the checker a different model if you can")
+    return Teacher(OpenAIBackend(base_url=base_url, api_key=api_key, timeout=timeout), full, **kw)
 
 
 def paid_usage(cache: str | Path) -> Usage:
-    """What a run has paid for over all its sessions: one cached record is one answered call.
-    (A session's own `Teacher.usage` also counts hits and failures, but only for that session.)"""
-    usage = Usage()
-    for rec in ReplyCache(cache).records.values():
-        usage.add(rec["role"], rec["stage"], rec["model"], requests=1, calls=1, ok=1, prompt_tokens=rec["prompt_tokens"],
-                  completion_tokens=rec["completion_tokens"], cost_usd=rec["cost_usd"])
-    return usage
+    """What a run has sent and paid for over all its sessions (`cache.run_usage`)."""
+    return run_usage(cache)

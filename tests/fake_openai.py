@@ -15,9 +15,17 @@ after `watchdog` seconds. Knobs:
   "bad_schema" (valid JSON, wrong fields), and two that are not worth retrying: "400" (a bad
   request for another reason than the format) and "401" (a rejected key); when the list runs
   out every call is "ok";
-- `supports_schema=False`: 400 on a json_schema response format (not counted as a fault);
-  `supports_json_mode=False`: 400 on {"type": "json_object"} too.
-Every request body and its headers are recorded (`requests`); counters are thread-safe.
+- `supports_schema=False`: `format_status` (400; llama-cpp-python's own server: 500) on a
+  json_schema response format (not counted as a fault); `supports_json_mode=False`: the same
+  on {"type": "json_object"} too;
+- endpoint-level faults, checked before anything else: `api_key` (any other key gets 401),
+  `models` (any other model gets 404), `reasoning=True` (a reasoning model: 400 on `max_tokens`
+  and on a temperature other than 1, OpenAI's own messages; replies report hidden reasoning
+  tokens), and `stall_after=n` (from request n+1 on, accept and never answer);
+- `ignores_schema=True`: a json_schema response format is accepted and ignored (prose comes
+  back), as `transformers serve` was seen to do; JSON mode works.
+Every request body, its headers (names in lower case) and its arrival time are recorded
+(`requests`); counters are thread-safe.
 
 Use as a context manager, or as the pytest fixture `fake_openai` (import it into a test module).
 It deliberately does not check auth, stream, or implement any other route.
@@ -25,6 +33,7 @@ It deliberately does not check auth, stream, or implement any other route.
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -44,6 +53,7 @@ SAMPLES = {
     "NewSamples": {"samples": [{"input": "my bill doubled, nothing to do with my router", "output": "billing"}]},
     "QualityScore": {"answer_correct": True, "fits_format": True, "follows_strategy": 4, "not_trivial": 4,
                      "reason": ""},
+    "Check": {"ok": True},   # the pre-flight check
 }
 
 
@@ -64,11 +74,33 @@ def default_responder(body: dict) -> dict:
     return json.loads(json.dumps(SAMPLES[name]))
 
 
+def helpdesk_responder(body: dict) -> dict:
+    """A plausible LLM for the bundled task: varied analyses, and new messages in the right format."""
+    text = " ".join(str(m.get("content") or "") for m in body["messages"])
+    name = schema_name(body)
+    if name == "ErrorAnalysis":
+        gold = re.search(r"Gold answer: '(\w+)'", text).group(1)
+        return {"error_scenario": f"A request that belongs to {gold} was sent elsewhere.",
+                "root_cause": f"The model missed the {gold} cue and followed another keyword."}
+    if name == "NewSamples":
+        from pada_lite.bundled import LABELS, generate_example
+        n = int(re.search(r"Write (\d+) new", text).group(1))
+        rng = random.Random(f"{text}|{body.get('seed')}")   # a new seed asks again: a new draw
+        return {"samples": [{"input": e.input, "output": e.output} for e in
+                            (generate_example(rng, rng.choice(LABELS), "negation", "B") for _ in range(n))]}
+    return default_responder(body)
+
+
 class FakeOpenAI:
     def __init__(self, latency: float = 0.0, responder=default_responder, faults=(), supports_schema: bool = True,
-                 supports_json_mode: bool = True, timeout_sleep: float = 2.0, watchdog: float = 300.0):
+                 supports_json_mode: bool = True, timeout_sleep: float = 2.0, watchdog: float = 300.0,
+                 format_status: int = 400, api_key: str | None = None, models=None, reasoning: bool = False,
+                 stall_after: int | None = None, reasoning_tokens: int = 48, ignores_schema: bool = False):
         self.latency, self.responder, self.faults = latency, responder, list(faults)
         self.supports_schema, self.supports_json_mode = supports_schema, supports_json_mode
+        self.format_status, self.api_key, self.models = format_status, api_key, set(models) if models else None
+        self.reasoning, self.stall_after, self.reasoning_tokens = reasoning, stall_after, reasoning_tokens
+        self.ignores_schema = ignores_schema
         self.timeout_sleep, self.watchdog = timeout_sleep, watchdog
         self.requests: list[dict] = []        # {"body": ..., "headers": ...} per incoming request
         self.counts: Counter = Counter()      # "requests", "rejected_format" and one per fault served
@@ -117,17 +149,29 @@ class FakeOpenAI:
     # ---------------------------------------------------------------- serving
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         body = json.loads(h.rfile.read(int(h.headers.get("Content-Length", 0))) or b"{}")
+        headers = {k.lower(): v for k, v in h.headers.items()}
         with self._lock:
-            self.requests.append({"body": body, "headers": dict(h.headers)})
+            self.requests.append({"body": body, "headers": headers, "time": time.time()})
             self.counts["requests"] += 1
+            n = self.counts["requests"]
+        if self.stall_after is not None and n > self.stall_after:
+            self._stop.wait(self.watchdog)   # accept and never answer
+            return
         if h.path.rstrip("/") != "/v1/chat/completions":
             return self._send(h, 404, {"error": {"message": f"no route {h.path}", "type": "not_found"}})
+        refusal = self._endpoint_refusal(body, headers)
+        if refusal is not None:
+            with self._lock:
+                self.counts[f"refused_{refusal[0]}"] += 1
+            return self._send(h, refusal[0], {"error": refusal[1]})
         fmt = (body.get("response_format") or {}).get("type")
         if (fmt == "json_schema" and not self.supports_schema) or (fmt == "json_object" and not self.supports_json_mode):
             with self._lock:
                 self.counts["rejected_format"] += 1
-            return self._send(h, 400, {"error": {"message": f"response_format type {fmt} is not supported",
-                                                 "type": "invalid_request_error", "param": "response_format"}})
+            message = (f"response_format type {fmt} is not supported" if self.format_status == 400 else
+                       "1 validation error: response_format.type: Input should be 'text' or 'json_object'")
+            return self._send(h, self.format_status, {"error": {"message": message, "type": "invalid_request_error",
+                                                                "param": "response_format"}})
         with self._lock:
             fault = self.faults.pop(0) if self.faults else "ok"
             self.counts[fault] += 1
@@ -145,7 +189,7 @@ class FakeOpenAI:
         if fault == "timeout" or self._stop.is_set():
             return   # the client has given up (or the server is closing): answer nothing
         content, refusal, finish = json.dumps(self.responder(body)), None, "stop"
-        if fault == "malformed":
+        if fault == "malformed" or (self.ignores_schema and fmt == "json_schema"):
             content = "Sure! Here is what you asked for: error_scenario = unclear"
         elif fault == "refusal":
             content, refusal = None, "I can't help with that."
@@ -158,12 +202,35 @@ class FakeOpenAI:
         prompt_chars = sum(len(str(m.get("content") or "")) for m in body.get("messages", []))
         usage = {"prompt_tokens": prompt_chars // 4 + 4 * len(body.get("messages", [])),
                  "completion_tokens": len(content or refusal) // 4 + 1}
+        if self.reasoning:   # hidden reasoning tokens are billed as completion tokens
+            usage["completion_tokens"] += self.reasoning_tokens
+            usage["completion_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         self._send(h, 200, {
             "id": f"chatcmpl-fake{self.counts['requests']}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "fake"), "usage": usage,
             "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
                          "message": {"role": "assistant", "content": content, "refusal": refusal}}]})
+
+    def _endpoint_refusal(self, body: dict, headers: dict) -> tuple[int, dict] | None:
+        """What a real endpoint refuses before it reads the prompt: the key, the model, the parameters."""
+        key = headers.get("authorization", "").removeprefix("Bearer ")
+        if self.api_key is not None and key != self.api_key:   # like a real endpoint, echo part of the key back
+            return 401, {"message": f"Incorrect API key provided: {key[:6]}***{key[-4:]}.", "type": "invalid_request_error",
+                         "param": None, "code": "invalid_api_key"}
+        model = body.get("model")
+        if self.models is not None and model not in self.models:
+            return 404, {"message": f"The model `{model}` does not exist or you do not have access to it.",
+                         "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+        if self.reasoning and "max_tokens" in body:
+            return 400, {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                                    "'max_completion_tokens' instead.", "type": "invalid_request_error",
+                         "param": "max_tokens", "code": "unsupported_parameter"}
+        if self.reasoning and body.get("temperature", 1) != 1:
+            return 400, {"message": f"Unsupported value: 'temperature' does not support {body['temperature']} with this "
+                                    "model. Only the default (1) value is supported.", "type": "invalid_request_error",
+                         "param": "temperature", "code": "unsupported_value"}
+        return None
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, obj: dict, headers: dict | None = None) -> None:

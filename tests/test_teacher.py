@@ -1,7 +1,8 @@
 """The teacher client: retries and counts, schema fallback, cache, interrupts, budget, key hygiene.
 
 Endpoint tests run the real `OpenAIBackend` against the loopback fake in `fake_openai.py`,
-with short client timeouts and no client-side retries (so every fault reaches the teacher).
+with short client timeouts; the client never retries by itself, so every fault reaches the teacher
+and every request the server receives is one call in the teacher's usage.
 """
 import json
 import os
@@ -20,7 +21,8 @@ from fake_openai import SAMPLES, fake_openai  # noqa: F401  (a fixture)
 from pada_lite.openai_backend import OpenAIBackend, resolve_api_key, strict_schema
 from pada_lite.pricing import PRICES, Usage, price_of
 from pada_lite.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
-from pada_lite.teacher import Completion, ReplyCache, ReplyError, Teacher, make_teacher, parse_reply
+from pada_lite.teacher import (Completion, ReplyCache, ReplyError, Teacher, TeacherFailed, TeacherUnusable, make_teacher,
+                               parse_reply)
 
 KEY = "sk-test-SECRET-4f9a1c7e2b"
 MODELS = {"analyst": "fake-a", "generator": "fake-g", "checker": "fake-c"}
@@ -38,7 +40,7 @@ def req(i, schema=ErrorAnalysis, seed=0, max_tokens=256, text=""):
 
 
 def teacher_for(fake, tmp_path=None, workers=4, max_attempts=3, **kw):
-    backend = OpenAIBackend(base_url=fake.base_url, api_key=KEY, timeout=0.3, max_retries=0)
+    backend = OpenAIBackend(base_url=fake.base_url, api_key=KEY, timeout=0.3)
     cache = tmp_path / "cache.jsonl" if tmp_path is not None else None
     return Teacher(backend, MODELS, cache=cache, workers=workers, max_attempts=max_attempts, progress=False, **kw)
 
@@ -119,7 +121,7 @@ def test_each_fault_is_retried_and_counted(fake_openai, fault):
 def test_mixed_faults_batch_completes(fake_openai):
     faults = ["429", "malformed", "500", "refusal", "truncated", "bad_schema", "ok", "429"]
     fake_openai.faults = list(faults)
-    t = teacher_for(fake_openai, workers=4, max_attempts=len(faults))   # no request can run out of attempts
+    t = teacher_for(fake_openai, workers=4, max_attempts=len(faults), max_retries=len(faults))   # none runs out
     reqs = [req(i, s) for i, s in enumerate([ErrorAnalysis, Pattern, Strategy, NewSamples, QualityScore] * 2)]
     out = t.ask(reqs)
     assert all(isinstance(o, r.schema) for o, r in zip(out, reqs))
@@ -137,42 +139,56 @@ def test_request_failing_every_attempt_is_none_and_counted(fake_openai):
     assert row["failed"] == 1 and row["ok"] == 2 and row["reasons"] == {"schema": 3} and row["calls"] == 5
 
 
-def test_schema_fallback_to_json_mode_is_remembered(fake_openai):
-    fake_openai.supports_schema = False
+@pytest.mark.parametrize("status", [400, 422, 500])
+def test_schema_fallback_to_json_mode_is_remembered(fake_openai, capsys, status):
+    # 500: llama-cpp-python's own server answers a json_schema response format that way
+    fake_openai.supports_schema, fake_openai.format_status = False, status
     t = teacher_for(fake_openai, workers=1)
-    with pytest.warns(UserWarning, match="json_object"):
-        out = t.ask([req(i, s) for i, s in enumerate([ErrorAnalysis, NewSamples, QualityScore])])
-    assert all(o is not None for o in out) and t.backend.level == 1
-    assert fake_openai.counts["rejected_format"] == 1 and fake_openai.counts["requests"] == 4
+    out = t.ask([req(i, s) for i, s in enumerate([ErrorAnalysis, NewSamples, QualityScore])])
+    assert all(o is not None for o in out) and t.backend.caps_for("fake-a").level == 1
+    assert "json_object" in capsys.readouterr().err
+    assert fake_openai.counts["rejected_format"] == 3   # once per model: caps are kept per model
     later = fake_openai.requests[-1]["body"]
     assert later["response_format"] == {"type": "json_object"}
     assert "QualityScore" in later["messages"][0]["content"] and "JSON schema" in later["messages"][0]["content"]
-    assert t.usage.total_calls == 3   # a format step-down is one call to the teacher
+    # a format step-down is one more call, counted: the usage table says what the server received
+    assert t.usage.total_calls == fake_openai.counts["requests"] == 6
+    assert t.usage.rows()[0]["reasons"] == {"adapted": 1}
 
 
 def test_fallback_to_plain_text(fake_openai):
     fake_openai.supports_schema = fake_openai.supports_json_mode = False
     t = teacher_for(fake_openai, workers=1)
-    with pytest.warns(UserWarning, match="text"):
-        out = t.ask([req(0, Strategy), req(1, Pattern)])
-    assert all(o is not None for o in out) and t.backend.level == 2
+    out = t.ask([req(0, Strategy), req(1, Pattern)])
+    assert all(o is not None for o in out) and t.backend.caps_for("fake-a").level == 2
     assert fake_openai.counts["rejected_format"] == 2 and "response_format" not in fake_openai.requests[-1]["body"]
 
 
-def test_other_bad_request_is_not_retried_and_keeps_the_format(fake_openai):
-    fake_openai.faults = ["400"] * 3   # one per format level
+def test_every_level_states_the_reply_fields(fake_openai):
     t = teacher_for(fake_openai, workers=1)
-    with pytest.warns(UserWarning, match="bad_request"):
-        out = t.ask([req(0), req(1)])
-    assert out[0] is None and isinstance(out[1], ErrorAnalysis) and t.backend.level == 0
-    row = t.usage.rows()[0]
-    assert row["reasons"] == {"bad_request": 1} and row["failed"] == 1 and row["calls"] == 2
+    t.ask([req(0)])
+    system = fake_openai.requests[-1]["body"]["messages"][0]["content"]
+    assert "response_format" in fake_openai.requests[-1]["body"] and "JSON schema" not in system
+    for name, field in ErrorAnalysis.model_fields.items():
+        assert f"`{name}` (string): {field.description}" in system
+    from pada_lite.openai_backend import field_lines
+    lines = field_lines(NewSamples)
+    assert lines[0].startswith("- `samples` (a list of objects): the new examples")
+    assert lines[1].startswith("  - `input` (string): the new input") and lines[2].startswith("  - `output` (string)")
 
 
-def test_backend_bug_is_counted_warned_and_retried():
+def test_other_bad_request_stops_the_batch_at_once(fake_openai):
+    fake_openai.faults = ["400"]
+    t = teacher_for(fake_openai, workers=1)
+    with pytest.raises(TeacherFailed, match=r"refused a request to fake-a during analysis \(HTTP 400: this model's max"):
+        t.ask([req(i) for i in range(5)])
+    assert fake_openai.counts["requests"] == 1 and t.usage.rows()[0]["reasons"] == {"bad_request": 1}
+
+
+def test_backend_bug_is_counted_warned_and_retried(capsys):
     t = Teacher(StandIn(interrupt_at=1, exc=TypeError), MODELS, workers=1, progress=False)
-    with pytest.warns(UserWarning, match="TypeError.*retried: stand-in failure"):
-        out = t.ask([req(0), req(1)])
+    out = t.ask([req(0), req(1)])
+    assert "TypeError from the backend, retried: stand-in failure" in capsys.readouterr().err
     assert all(o is not None for o in out) and t.usage.rows()[0]["reasons"] == {"error:TypeError": 1}
 
 
@@ -210,7 +226,7 @@ def test_interrupted_ask_then_repeated_sends_only_the_rest(tmp_path, workers):
     with pytest.raises(KeyboardInterrupt):
         t.ask(reqs)
     for th in threading.enumerate():   # calls already in flight finish in the background
-        if th.name.startswith("ThreadPoolExecutor"):
+        if th.name.startswith("pada-teacher"):
             th.join(5)
     answered = len((tmp_path / "c.jsonl").read_text().splitlines())
     assert 5 <= answered < 12 and (workers > 1 or answered == 5)
@@ -236,7 +252,7 @@ Teacher(Slow(), {"analyst": "a", "generator": "g", "checker": "c"}, cache=sys.ar
 """
 
 
-def test_killed_process_keeps_answered_calls_and_a_truncated_line_is_tolerated(tmp_path):
+def test_killed_process_keeps_answered_calls_and_a_truncated_line_is_tolerated(tmp_path, capsys):
     cache = tmp_path / "c.jsonl"
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
@@ -251,8 +267,12 @@ def test_killed_process_keeps_answered_calls_and_a_truncated_line_is_tolerated(t
     with open(cache, "a") as f:
         f.write('{"key": "half a line')   # as if killed in the middle of a write
     reqs = [Request("analyst", "analysis", [{"role": "user", "content": f"q {i}"}], ErrorAnalysis) for i in range(60)]
+    capsys.readouterr()
     t = Teacher(StandIn(), {"analyst": "a", "generator": "g", "checker": "c"}, cache=cache, progress=False)
     assert t.cache.skipped_lines == 1
+    t.ask(reqs[:3])
+    err = capsys.readouterr().err   # said once, when the cache is read, not for every request
+    assert err.count("skipped 1 unreadable line(s)") == 1 and "asked again" in err
     assert all(o is not None for o in t.ask(reqs)) and len(t.sent) == 60 - len(kept)
     t3 = Teacher(StandIn(), {"analyst": "a", "generator": "g", "checker": "c"}, cache=cache, progress=False)
     t3.ask(reqs)
@@ -261,21 +281,23 @@ def test_killed_process_keeps_answered_calls_and_a_truncated_line_is_tolerated(t
 
 # ---------------------------------------------------------------- budget and prices
 def test_budget_cap_holds_strictly_with_8_workers():
-    # every call costs exactly its reserved estimate, so without reservations 8 workers would overshoot
-    from pada_lite.pricing import estimate_cost
+    # every call costs exactly the first call's reserved bound, so without reservations 8 workers would overshoot
     price = (1000.0, 1000.0)
+    prices = dict.fromkeys(MODELS.values(), price)
+    probe = Teacher(StandIn(), MODELS, budget_usd=1.0, prices=prices, progress=False)
     r0 = req(10, max_tokens=50)
-    est = estimate_cost(price, r0.messages, len(json.dumps(ErrorAnalysis.model_json_schema())), 50)
+    est = probe.bound(r0, "fake-a")
 
     def exact(request):
-        chars = sum(len(m["content"]) for m in request.messages) + len(json.dumps(ErrorAnalysis.model_json_schema()))
-        return chars // 3 + 8 * len(request.messages) + 8, request.max_tokens
+        chars = sum(len(m["content"]) for m in request.messages) + len(json.dumps(ErrorAnalysis.model_json_schema(),
+                                                                                   sort_keys=True))
+        return int(chars / 3) + 8 * len(request.messages) + 8, request.max_tokens
 
-    t = Teacher(StandIn(delay=0.02, tokens=exact), MODELS, budget_usd=10.5 * est, prices=dict.fromkeys(MODELS.values(), price),
-                workers=8, progress=False)
+    t = Teacher(StandIn(delay=0.02, tokens=exact), MODELS, budget_usd=10.5 * est, prices=prices, workers=8, progress=False)
     out = t.ask([req(i, max_tokens=50) for i in range(10, 50)])   # the same prompt length as r0
     row = t.usage.rows()[0]
     assert t.spent_usd <= t.budget_usd and t.usage.total_cost <= t.budget_usd and t.budget_exhausted
+    # a call that does not fit while others are in flight waits for them: the budget is used to the last call
     assert row["ok"] == 10 and row["skipped"] == 30 == row["reasons"]["budget"] and out.count(None) == 30
 
 
@@ -291,8 +313,9 @@ def test_budget_cap_against_the_endpoint(fake_openai):
 def test_price_override_unknown_model_and_simulated(fake_openai):
     assert price_of("gpt-4o-mini") == PRICES["gpt-4o-mini"] == price_of("gpt-4o-mini-2024-07-18")
     assert price_of("nobody-knows") is None and price_of("gpt-4o", {"gpt-4o": (1, 1)}) == (1, 1)
-    with pytest.warns(UserWarning, match="no known price"):
-        t = teacher_for(fake_openai, prices={"fake-a": (1.0, 2.0)}, budget_usd=10.0)
+    with pytest.raises(TeacherUnusable, match="fake-c, fake-g has none: give it with --price fake-c=IN,OUT"):
+        teacher_for(fake_openai, prices={"fake-a": (1.0, 2.0)}, budget_usd=10.0)
+    t = teacher_for(fake_openai, prices={"fake-a": (1.0, 2.0)})   # without a budget, an unknown price is only unknown
     t.ask([req(0), req(1, NewSamples)])
     a, g = t.usage.rows()
     assert a["cost_usd"] > 0
@@ -317,18 +340,18 @@ def test_usage_round_trip_and_groupings(fake_openai):
 
 
 # ---------------------------------------------------------------- the key
-def test_api_key_sent_in_header_but_written_nowhere(fake_openai, tmp_path):
+def test_api_key_sent_in_header_but_written_nowhere(fake_openai, tmp_path, capsys):
     fake_openai.faults = ["ok", "401"]
     t = teacher_for(fake_openai, tmp_path, workers=1)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        out = t.ask([req(0), req(1), req(2)])
-    assert out[1] is None and t.usage.rows()[0]["reasons"] == {"auth": 1}   # not retried
+    t.ask([req(0)])
+    with pytest.raises(TeacherFailed) as failed:
+        t.ask([req(1), req(2)])
+    assert t.usage.rows()[0]["reasons"] == {"auth": 1} and fake_openai.counts["requests"] == 2   # not retried
     assert all(r["headers"].get("authorization") == f"Bearer {KEY}" for r in fake_openai.requests)
     (tmp_path / "usage.json").write_text(json.dumps(t.usage.to_dict()))
     texts = [repr(t), t.describe(), repr(t.backend), t.backend.describe(), t.usage.table(), repr(t.usage),
-             str(t.usage.to_dict()), *(str(w.message) for w in caught)]
-    assert caught and not any(KEY in s or KEY[-4:] in s for s in texts)
+             str(t.usage.to_dict()), str(failed.value), *capsys.readouterr()]
+    assert "rejected the API key" in str(failed.value) and not any(KEY in s or KEY[-4:] in s for s in texts)
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert files and not any(KEY.encode() in p.read_bytes() for p in files)
 
@@ -354,7 +377,7 @@ def test_resolve_api_key(monkeypatch):
 
 
 # ---------------------------------------------------------------- make_teacher
-def test_make_teacher_choices_and_errors(fake_openai, monkeypatch):
+def test_make_teacher_choices_and_errors(fake_openai, monkeypatch, capsys):
     with pytest.raises(ValueError, match="'sim', 'openai'"):
         make_teacher("gpt")
     with pytest.raises(ValueError, match="unknown role"):
@@ -366,7 +389,7 @@ def test_make_teacher_choices_and_errors(fake_openai, monkeypatch):
     monkeypatch.setitem(sys.modules, "google.colab", None)
     import pada_lite.openai_backend as ob
     monkeypatch.setattr(ob, "_interactive", lambda: False)
-    with pytest.raises(ValueError, match="PADA_API_KEY"):
+    with pytest.raises(TeacherUnusable, match="PADA_API_KEY"):
         make_teacher("openai", base_url="https://api.example.com/v1")
     t = make_teacher("openai", base_url=fake_openai.base_url, progress=False)   # a local server needs no key
     assert t.models == {"analyst": "gpt-4.1-mini", "generator": "gpt-4o-mini", "checker": "gpt-4.1-mini"}
@@ -374,8 +397,23 @@ def test_make_teacher_choices_and_errors(fake_openai, monkeypatch):
                             "generator=gpt-4o-mini, checker=gpt-4.1-mini")
     t.ask([req(0)])
     assert fake_openai.requests[-1]["headers"]["authorization"] == "Bearer not-needed"
-    with pytest.warns(UserWarning, match="same model"):
-        t = make_teacher("openai", models="llama3", base_url=fake_openai.base_url, api_key=KEY)
-    assert set(t.models.values()) == {"llama3"}
+    capsys.readouterr()
+    t = make_teacher("openai", models="llama3", base_url=fake_openai.base_url, api_key=KEY)
+    assert set(t.models.values()) == {"llama3"} and "same model" in capsys.readouterr().out
     t = make_teacher("openai", models={"checker": "gpt-4o"}, base_url=fake_openai.base_url, api_key=KEY)
     assert t.models["checker"] == "gpt-4o" and t.models["generator"] == "gpt-4o-mini"
+
+
+def test_scrub_hides_secret_fields_only():
+    from pada_lite.runs import scrub
+    got = scrub({"api_key": "k", "OPENAI_API_KEY": "k", "hf_token": "t", "token": "t", "password": "p",
+                 "authorization": "Bearer k", "nested": [{"access_token": "t", "prompt_tokens": 12}],
+                 "prompt_tokens": 10, "completion_tokens": 5, "reasoning_tokens": 2, "max_tokens": 256,
+                 "tokenizer": "tiny", "tokens": 3})
+    assert {k for k, v in got.items() if v == "<hidden>"} == {"api_key", "OPENAI_API_KEY", "hf_token", "token",
+                                                               "password", "authorization"}
+    assert got["nested"] == [{"access_token": "<hidden>", "prompt_tokens": 12}] and got["max_tokens"] == 256
+    u = Usage()
+    u.add("analyst", "analysis", "m", prompt_tokens=10, completion_tokens=5, reasoning_tokens=2)
+    assert Usage.from_dict(scrub(u.to_dict())).rows() == u.rows()
+    assert Usage.from_dict({"rows": [{"role": "a", "stage": "qc", "model": "m", "from_a_newer_kit": 1}]}).rows()[0]["calls"] == 0

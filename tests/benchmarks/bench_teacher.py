@@ -52,7 +52,7 @@ def requests(n: int):
 def run(fake, reqs, workers: int, cache=None) -> dict:
     from pada_lite.openai_backend import OpenAIBackend
     from pada_lite.teacher import Teacher
-    t = Teacher(OpenAIBackend(base_url=fake.base_url, api_key="not-needed", timeout=30, max_retries=2),
+    t = Teacher(OpenAIBackend(base_url=fake.base_url, api_key="not-needed", timeout=30),
                 MODELS, cache=cache, workers=workers, progress=False)
     t0 = time.perf_counter()
     out = t.ask(reqs)

@@ -1,0 +1,136 @@
+"""The pre-flight check: before any training or teacher stage, prove the teacher can be used.
+
+For every distinct model a teacher's roles use, a cheap real request (`{"ok": true}`, a few
+tokens) proves that the URL answers, the key is accepted and the model exists, and learns what
+the endpoint accepts: strict json_schema replies, JSON mode or plain text; `max_tokens` or
+`max_completion_tokens`; a temperature and a seed, or neither. Each refusal that says what it
+refused is adapted to and the check sent again, so a well-behaved endpoint costs one request
+per model and a reasoning model or a picky local server a few more. A 5xx to a reply format
+is tried once more, then that format is given up (llama-cpp-python's own server answers a
+json_schema response format with HTTP 500). A reply that is not the JSON asked for (a server
+that ignores the format) steps the format down too, while a lower one does better.
+
+A teacher that cannot be used raises `TeacherUnusable` with one line naming the URL and the
+model and saying what to do. Every check is counted in the teacher's usage (stage
+"preflight") and booked in the run's call log, so the budget sees it.
+
+It deliberately does not retry for long: a dead URL or a stalled server must fail in seconds.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from pydantic import BaseModel, Field
+
+from .openai_backend import LEVELS, error_body
+from .schemas import ROLES, Request
+from .teacher import ReplyError, TeacherUnusable, error_reason, one_line, parse_reply, retry_after
+
+MAX_CALLS = 12   # per model: adaptations and format steps included
+
+
+class Check(BaseModel):
+    ok: bool = Field(description="always true")
+
+
+def check_request(role: str) -> Request:
+    return Request(role, "preflight", [{"role": "system", "content": "You are checking that an endpoint works."},
+                                       {"role": "user", "content": 'Reply with the JSON object {"ok": true} and nothing else.'}],
+                   Check, temperature=0.0, max_tokens=16, seed=0)
+
+
+def preflight(teacher) -> list[str]:
+    """One line per model on what it accepts; raises TeacherUnusable for a teacher that cannot be used."""
+    backend = teacher.backend
+    if backend.simulated or not hasattr(backend, "adapt"):
+        return []
+    lines = []
+    for model in dict.fromkeys(teacher.models[r] for r in ROLES):
+        roles = [r for r in ROLES if teacher.models[r] == model]
+        lines.append(check_model(teacher, model, roles))
+    return lines
+
+
+def _unusable(teacher, model: str, roles: list[str], reason: str, e: BaseException) -> TeacherUnusable:
+    backend = teacher.backend
+    url, (status, _, msg) = backend.base_url, error_body(e)
+    flags = "--model" if len(roles) == len(ROLES) else " or ".join(["--model"] + [f"--{r}-model" for r in roles])
+    if reason == "connection":
+        cause = e.__cause__ or e.__context__
+        what = "connection refused" if "refused" in f"{cause} {e}".lower() else one_line(cause or e, 120)
+        return TeacherUnusable(f"cannot reach the teacher at {url} ({what}): is the server running and is --base-url right?")
+    if reason == "timeout":
+        return TeacherUnusable(f"{url} accepted the connection but sent no reply for {model} within {backend.timeout:g} s: "
+                               "is the server stalled or still loading the model? (--timeout sets the wait)")
+    if reason == "auth":   # subtle: the server's message may echo part of the key: never show it
+        return TeacherUnusable(f"{url} rejected the API key (HTTP {status}) for {model}: set a valid key in PADA_API_KEY "
+                               "or OPENAI_API_KEY (on Colab the secret OPENAI_API_KEY)")
+    if reason == "not_found":
+        return TeacherUnusable(f"{url} has no model {model!r} (HTTP {status}: {one_line(msg, 120)}): check {flags}")
+    if reason in ("rate_limit", "server_error"):
+        return TeacherUnusable(f"{url} kept failing the check for {model} (HTTP {status}: {one_line(msg, 120)}): "
+                               "try again later, or skip the check with --no-preflight")
+    return TeacherUnusable(f"{url} refused a request to {model} (HTTP {status}: {one_line(msg, 160)}); "
+                           "the kit could not adapt to it")
+
+
+def check_model(teacher, model: str, roles: list[str]) -> str:
+    backend, r = teacher.backend, check_request(roles[0])
+    row, abort = teacher._row(r), threading.Event()
+    t0, notes, tries, answered_at = time.perf_counter(), [], {}, None
+    teacher.usage.add(*row, requests=1)
+    for _ in range(MAX_CALLS):
+        sent = teacher.send(r, model, abort)
+        if sent is None:
+            raise TeacherUnusable(f"the budget is spent: not even the check of {model} fits in it; raise --budget")
+        c, err, spent = sent
+        level = backend.caps_for(model).level
+        if err is not None:
+            reason = error_reason(err)
+            teacher.usage.add(*row, reason=reason)
+            teacher.record(row, None, 0.0, reason)
+            key = (reason, level)
+            tries[key] = tries.get(key, 0) + 1
+            note = backend.adapt(model, err)   # a refusal that says what it refused
+            if note is None and reason == "connection" and tries[key] <= 2:   # a server may be a moment from listening
+                time.sleep(0.5 * tries[key])
+                continue
+            if note is None and reason in ("rate_limit", "server_error") and tries[key] <= 1:
+                time.sleep(min(retry_after(err) or 1.0, 5.0))
+                continue
+            if note is None and reason not in ("connection", "timeout", "rate_limit", "auth", "not_found"):
+                note = backend.adapt(model, err, probing=True)   # anything else refused: try the next reply format
+            if note is None:
+                raise _unusable(teacher, model, roles, reason, err)
+            notes += [note] if note else []
+            continue
+        teacher._book(row, model, r, c, spent)
+        try:
+            if c.finish_reason == "length" and not c.text.strip():
+                raise LookupError   # all spent on hidden reasoning: the format cannot be judged, and is kept
+            if c.refusal:
+                raise ReplyError("refusal", c.refusal)
+            parse_reply(c.text, Check)
+        except LookupError:
+            teacher.record(row, c, spent, None, ok=True)
+            break
+        except ReplyError as e:
+            teacher.record(row, c, spent, e.reason)
+            answered_at = level if answered_at is None else answered_at
+            if level + 1 < len(LEVELS):   # the server may ignore the format: a lower one puts the schema in the prompt
+                backend.set_level(model, level + 1)
+                continue
+            backend.set_level(model, answered_at)
+            notes.append(f"its reply to the check was not the JSON asked for at any level ({one_line(c.text, 60)!r}): "
+                         "expect invalid replies")
+            break
+        teacher.record(row, c, spent, None, ok=True)
+        break
+    else:
+        raise TeacherUnusable(f"{backend.base_url}: the check of {model} did not settle in {MAX_CALLS} requests; "
+                              "skip it with --no-preflight")
+    teacher.usage.add(*row, ok=1)
+    caps = backend.caps_for(model)
+    return (f"{model} ({', '.join(roles)}) answered at {backend.base_url} in {time.perf_counter() - t0:.1f} s; "
+            f"sending {caps.describe()}" + (f" ({'; '.join(notes)})" if notes else ""))

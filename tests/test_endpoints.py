@@ -1,0 +1,319 @@
+"""Real endpoint faults, end to end: the pre-flight, failing loudly mid-run, Ctrl-C, the budget over
+sessions, reasoning models. Every server is the loopback fake (`fake_openai.py`), and every
+assertion counts what the server received."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fake_openai import SAMPLES, FakeOpenAI, helpdesk_responder
+
+from pada_lite.cache import run_usage
+from pada_lite.cli import main
+from pada_lite.openai_backend import OpenAIBackend
+from pada_lite.pricing import Usage, parse_price
+from pada_lite.schemas import ErrorAnalysis, NewSamples, Request
+from pada_lite.teacher import Teacher, TeacherFailed, TeacherUnusable
+
+KEY = "sk-test-endpoint-7c1d9e0f5a"
+MODELS = {"analyst": "m-analyst", "generator": "m-generator", "checker": "m-checker"}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()   # nothing listens there now: connection refused
+    return port
+
+
+def req(i, schema=ErrorAnalysis, max_tokens=256, text=""):
+    role, stage = ("analyst", "analysis") if schema is ErrorAnalysis else ("generator", "generation")
+    return Request(role, stage, [{"role": "system", "content": "You analyse failures."},
+                                 {"role": "user", "content": f"question {i} {text}"}], schema, max_tokens=max_tokens)
+
+
+def teacher_for(base_url, cache=None, timeout=2.0, **kw):
+    return Teacher(OpenAIBackend(base_url=base_url, api_key=KEY, timeout=timeout), MODELS, cache=cache,
+                   progress=False, **kw)
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("PADA_RUNS", str(tmp_path))
+    monkeypatch.setenv("PADA_API_KEY", KEY)
+    return tmp_path
+
+
+def cli(*argv) -> list[str]:
+    return ["run", "--teacher", "openai", "--methods", "sft,pada", "--iterations", "1", "--quiet", "--run", "r", *argv]
+
+
+def error_lines(err: str) -> list[str]:
+    return [ln for ln in err.splitlines() if ln.strip()]
+
+
+# ---------------------------------------------------------------- the pre-flight, from the command line
+ENDPOINT_FAULTS = {   # name: (fake server knobs, extra flags, the line's words, requests the server gets)
+    "refused": (None, [], "cannot reach the teacher at {url} (connection refused)", 0),
+    "wrong key": (dict(api_key="sk-the-right-one"), [], "{url} rejected the API key (HTTP 401)", 1),
+    "unknown model": (dict(models={"gpt-4.1-mini"}), ["--model", "gpt-9-typo"], "{url} has no model 'gpt-9-typo' (HTTP 404", 1),
+    "stalled": (dict(stall_after=0), ["--timeout", "1.5"], "{url} accepted the connection but sent no reply", 1),
+}
+
+
+@pytest.mark.parametrize("fault", list(ENDPOINT_FAULTS))
+def test_a_teacher_that_cannot_be_used_stops_before_any_work(runs, capsys, fault):
+    knobs, flags, words, received = ENDPOINT_FAULTS[fault]
+    fake = FakeOpenAI(**knobs).start() if knobs is not None else None
+    url = fake.base_url if fake else f"http://127.0.0.1:{free_port()}/v1"
+    try:
+        t0 = time.perf_counter()
+        rc = main(cli("--base-url", url, *flags))
+        seconds = time.perf_counter() - t0
+    finally:
+        if fake:
+            fake.close()
+    err = capsys.readouterr().err
+    lines = error_lines(err)
+    assert rc == 2 and seconds < 10, (rc, seconds)
+    assert len(lines) == 1 and lines[0].startswith("pada-lite: error: " + words.format(url=url)), err
+    assert "Traceback" not in err and KEY not in err
+    assert (fake.counts["requests"] if fake else 0) == received
+    assert list(runs.iterdir()) == [], "a failed check leaves no run folder"
+
+
+def test_missing_key_and_unpriced_budget_are_one_line(runs, capsys, monkeypatch):
+    for name in ("PADA_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "google.colab", None)
+    import pada_lite.openai_backend as ob
+    monkeypatch.setattr(ob, "_interactive", lambda: False)
+    assert main(cli("--base-url", "https://api.example.com/v1")) == 2
+    assert error_lines(capsys.readouterr().err) == [
+        "pada-lite: error: no API key for the teacher endpoint: set PADA_API_KEY or OPENAI_API_KEY (on Colab: a secret "
+        "named OPENAI_API_KEY), or pass api_key=...; a local server needs none"]
+    monkeypatch.setenv("PADA_API_KEY", KEY)
+    assert main(cli("--base-url", "https://api.example.com/v1", "--model", "my-model", "--budget", "2")) == 2
+    assert error_lines(capsys.readouterr().err)[-1] == (
+        "pada-lite: error: a budget needs a price for every model, and my-model has none: give it with "
+        "--price my-model=IN,OUT (USD per 1M input and output tokens; prices= in Python)")
+    with pytest.raises(SystemExit) as e:
+        main(cli("--price", "my-model=cheap"))
+    assert e.value.code == 2 and "write MODEL=IN,OUT" in capsys.readouterr().err
+    assert parse_price(" gpt-5-mini = 0.25,2") == ("gpt-5-mini", (0.25, 2.0))
+    assert list(runs.iterdir()) == []
+
+
+# ---------------------------------------------------------------- what the pre-flight learns
+@pytest.mark.parametrize("knobs,level,calls", [
+    ({}, 0, 1),                                                        # one cheap request per model
+    (dict(supports_schema=False, format_status=500), 1, 2),           # llama-cpp-python's server: 500 to json_schema
+    (dict(supports_schema=False, format_status=422), 1, 2),
+    (dict(supports_schema=False, supports_json_mode=False), 2, 3),
+    (dict(ignores_schema=True), 1, 2),                                 # a server that ignores the reply format
+])
+def test_preflight_learns_the_reply_format_once(knobs, level, calls, capsys):
+    with FakeOpenAI(**knobs) as fake:
+        t = teacher_for(fake.base_url)
+        lines = t.preflight()
+        assert fake.counts["requests"] == calls * 3 and len(lines) == 3
+        assert all(t.backend.caps_for(m).level == level for m in MODELS.values())
+        assert "teacher check: m-analyst (analyst) answered at" in capsys.readouterr().out
+        before = fake.counts["requests"]
+        out = t.ask([req(i) for i in range(6)] + [req(9, NewSamples)])
+        # the work itself is sent at the level found: one request each, no more format refusals
+        assert all(o is not None for o in out) and fake.counts["requests"] == before + 7
+        assert t.usage.total_calls == fake.counts["requests"]
+        assert t.preflight() == lines and fake.counts["requests"] == before + 7   # checked once
+
+
+def test_reasoning_model_is_adapted_to_and_its_hidden_tokens_counted():
+    with FakeOpenAI(reasoning=True, reasoning_tokens=300) as fake:
+        t = teacher_for(fake.base_url, prices=dict.fromkeys(MODELS.values(), (1.0, 4.0)), budget_usd=5.0)
+        t.preflight()
+        # per model: max_tokens refused, then the temperature refused, then answered
+        assert fake.counts["refused_400"] == 6 and fake.counts["requests"] == 9
+        out = t.ask([req(i) for i in range(4)] + [req(8, NewSamples)])
+        assert all(o is not None for o in out)
+        for r in fake.requests[9:]:
+            body = r["body"]
+            assert "max_tokens" not in body and "temperature" not in body and body["max_completion_tokens"] >= 4096
+        row = next(r for r in t.usage.rows() if r["stage"] == "analysis")
+        assert row["reasoning_tokens"] == 4 * 300 and row["completion_tokens"] > 4 * 300
+        assert row["cost_usd"] == pytest.approx((row["prompt_tokens"] * 1.0 + row["completion_tokens"] * 4.0) / 1e6)
+
+
+def test_reasoning_model_without_preflight_adapts_mid_run_and_keeps_the_cache_key(tmp_path):
+    with FakeOpenAI(reasoning=True) as fake:
+        t = teacher_for(fake.base_url, cache=tmp_path / "c.jsonl")
+        assert all(o is not None for o in t.ask([req(i) for i in range(3)]))
+        sent = fake.counts["requests"]
+        # the same requests to a model that takes max_tokens: a cache hit, whatever spelling was sent
+        t2 = Teacher(OpenAIBackend(base_url=fake.base_url, api_key=KEY), MODELS, cache=tmp_path / "c.jsonl", progress=False)
+        t2.ask([req(i) for i in range(3)])
+        assert fake.counts["requests"] == sent and t2.usage.total_hits == 3
+
+
+# ---------------------------------------------------------------- failing loudly mid-run
+def broken(share: float):
+    """A responder whose replies are not JSON for the first `share` of distinct questions."""
+    def respond(body):
+        text = json.dumps(body["messages"])
+        i = int(text.split("question ")[1].split(" ")[0])
+        return {"not": "valid"} if i < share * 100 else dict(SAMPLES["ErrorAnalysis"])
+    return respond
+
+
+def test_most_of_a_stage_failing_stops_the_run(capsys):
+    with FakeOpenAI(responder=broken(0.88)) as fake:
+        t = teacher_for(fake.base_url, workers=4)
+        with pytest.raises(TeacherFailed, match=r"analysis: 22 of 25 requests failed \(88%; schema 22\) at openai endpoint "
+                                                r".*more than 50% of a stage failed, so the run stops here"):
+            t.ask([req(i * 4) for i in range(25)])
+    with FakeOpenAI(responder=broken(0.2)) as fake:
+        t = teacher_for(fake.base_url, workers=4)
+        out = t.ask([req(i * 4) for i in range(25)])
+        assert out.count(None) == 5
+        assert "warning: teacher: analysis: 5 of 25 requests failed (20%; schema 5)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fault,words", [("401", "rejected the API key (HTTP 401) during analysis"),
+                                         ("400", "refused a request to m-analyst during analysis (HTTP 400")])
+def test_a_request_that_cannot_succeed_stops_at_the_first(fault, words):
+    with FakeOpenAI(faults=["ok"] * 3 + [fault], latency=0.05) as fake:
+        t = teacher_for(fake.base_url, workers=2)
+        with pytest.raises(TeacherFailed, match=words.replace("(", r"\(").replace(")", r"\)")):
+            t.ask([req(i) for i in range(40)])
+        time.sleep(0.3)
+        assert fake.counts["requests"] <= 4 + 2, "no new request after the first that cannot succeed"
+
+
+def test_every_request_is_counted_and_transient_failures_are_asked_again(tmp_path):
+    faults = ["429", "500", "timeout", "429", "ok", "500"] + ["500"] * 6
+    with FakeOpenAI(faults=faults, timeout_sleep=1.0) as fake:
+        t = teacher_for(fake.base_url, cache=tmp_path / "c.jsonl", timeout=0.4, workers=1, max_retries=2)
+        out = t.ask([req(i) for i in range(10)])
+        # the client never retries by itself: the session table's calls are what the server received
+        assert t.usage.total_calls == fake.counts["requests"]
+        failed = out.count(None)
+        assert failed == t.transient_failed >= 1 and t.usage.rows()[0]["failed"] == failed
+        again = teacher_for(fake.base_url, cache=tmp_path / "c.jsonl")
+        assert all(o is not None for o in again.ask([req(i) for i in range(10)]))
+        assert again.usage.total_calls == failed and again.usage.total_hits == 10 - failed
+    usage = run_usage(tmp_path / "c.jsonl")   # every attempt of both sessions, by reason
+    reasons = usage.rows()[0]["reasons"]
+    assert reasons["rate_limit"] == 2 and reasons["timeout"] == 1 and reasons["server_error"] == 8
+    assert usage.total_calls == t.usage.total_calls + again.usage.total_calls
+
+
+# ---------------------------------------------------------------- the budget, per run
+PRICES = dict.fromkeys(MODELS.values(), (500.0, 500.0))   # USD per 1M tokens: a call costs about $0.1
+
+
+def test_budget_covers_the_run_over_sessions_and_billed_failures_count(tmp_path):
+    cache = tmp_path / "c.jsonl"
+    with FakeOpenAI(faults=["malformed"] * 4, latency=0.01) as fake:
+        t1 = teacher_for(fake.base_url, cache=cache, budget_usd=1.0, prices=PRICES, workers=8)
+        t1.ask([req(i) for i in range(30)])
+        assert t1.budget_exhausted and t1.spent_usd <= 1.0
+        billed = sum(r["cost_usd"] for r in t1.log.rows)   # broken replies carried usage: they were paid for
+        assert billed > 0 and run_usage(cache).total_cost == pytest.approx(t1.spent_usd)
+        # a second session with the same budget continues the same account
+        t2 = teacher_for(fake.base_url, cache=cache, budget_usd=1.0, prices=PRICES, workers=8)
+        assert t2.spent_before == pytest.approx(t1.spent_usd)
+        t2.ask([req(i) for i in range(30, 60)])
+        assert t2.budget_exhausted and t1.usage.total_cost + t2.usage.total_cost <= 1.0 + 1e-12
+        assert run_usage(cache).total_cost == pytest.approx(t2.spent_usd) and t2.spent_usd <= 1.0
+        t3 = teacher_for(fake.base_url, cache=cache, budget_usd=3.0, prices=PRICES)   # a bigger budget goes on
+        assert sum(o is not None for o in t3.ask([req(i) for i in range(30, 40)])) > 0
+
+
+def test_eight_workers_spend_most_of_a_budget_that_allows_it():
+    with FakeOpenAI(latency=0.05) as fake:
+        t = teacher_for(fake.base_url, budget_usd=2.0, prices=PRICES, workers=8)
+        out = t.ask([req(i) for i in range(60)])
+        assert t.budget_exhausted and 0.5 * 2.0 < t.spent_usd <= 2.0, t.spent_usd
+        one = max(r["cost_usd"] for r in t.log.rows) if t.log.rows else 0.15
+        assert t.spent_usd > 2.0 - 2 * max(one, 0.15) and out.count(None) > 0
+
+
+# ---------------------------------------------------------------- Ctrl-C, in a real process
+def _start_cli(url: str, runs: Path, *flags) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PADA_RUNS": str(runs), "PADA_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
+    argv = [sys.executable, "-m", "pada_lite", *cli("--base-url", url, "--seed-size", "60", "--epochs", "1", *flags)]
+    return subprocess.Popen(argv, env=env, cwd=runs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _interrupt(proc: subprocess.Popen, fake: FakeOpenAI, after_requests: int) -> tuple[float, float, str]:
+    deadline = time.time() + 120
+    while fake.counts["requests"] < after_requests and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)   # requests in flight, waiting on the stalled server
+    signalled = time.time()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    return signalled, time.time() - signalled, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_against_a_stalled_server_exits_at_once_and_sends_nothing_more(tmp_path):
+    # the pre-flight (3 models) is answered, then every request stalls: Ctrl-C during the analysis
+    with FakeOpenAI(stall_after=3) as fake:
+        proc = _start_cli(fake.base_url, tmp_path, "--timeout", "60", "--workers", "4")
+        signalled, took, err = _interrupt(proc, fake, after_requests=4)
+        arrived_after = [r for r in fake.requests if r["time"] > signalled]
+    assert proc.returncode == 130 and took < 5, (proc.returncode, took, err)
+    assert error_lines(err)[-1] == "interrupted; resume with --run r" and "Traceback" not in err
+    assert arrived_after == [], "no request after the interrupt"
+    assert (tmp_path / "r" / "sft" / "iter_0" / "eval_test.jsonl").exists(), "the seed model's work is kept"
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_preflight_leaves_nothing(tmp_path):
+    with FakeOpenAI(stall_after=0) as fake:
+        proc = _start_cli(fake.base_url, tmp_path, "--timeout", "60")
+        _, took, err = _interrupt(proc, fake, after_requests=1)
+    assert proc.returncode == 130 and took < 5 and error_lines(err)[-1] == "interrupted; nothing was started"
+    assert not (tmp_path / "r").exists()
+
+
+# ---------------------------------------------------------------- whole runs against misbehaving servers
+@pytest.mark.slow
+def test_reasoning_model_run_generates_samples_and_summary_round_trips(runs, capsys):
+    with FakeOpenAI(reasoning=True, responder=helpdesk_responder) as fake:
+        rc = main(cli("--base-url", fake.base_url, "--model", "o-fake", "--seed-size", "60", "--epochs", "2",
+                      "--samples", "16", "--price", "o-fake=1,4", "--budget", "5"))
+        bodies = [r["body"] for r in fake.requests]
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    summary = json.loads((runs / "r" / "summary.json").read_text())
+    assert summary["methods"]["pada"][1]["accepted"] > 0 and summary["stopped"] is None
+    assert all("max_tokens" not in b and "temperature" not in b for b in bodies[3:])
+    usage = Usage.from_dict(summary["teacher"])   # the token counts survive the secret scrubber
+    assert usage.total_calls == len(bodies) and usage.total_cost > 0
+    assert all(isinstance(r["prompt_tokens"], int) and r["prompt_tokens"] > 0 for r in usage.rows())
+    assert sum(r["reasoning_tokens"] for r in usage.rows()) > 0
+    report = (runs / "r" / "report.md").read_text()
+    assert "## Teacher requests" in report and "preflight" in report and "analysis" in report
+
+
+@pytest.mark.slow
+def test_a_key_rejected_mid_run_stops_it_and_keeps_what_was_done(runs, capsys):
+    with FakeOpenAI(faults=["ok"] * 3 + ["401"]) as fake:
+        url = fake.base_url
+        rc = main(cli("--base-url", url, "--seed-size", "60", "--epochs", "1", "--workers", "1"))
+        received = fake.counts["requests"]
+    lines = error_lines(capsys.readouterr().err)
+    assert rc == 1 and received == 4
+    assert lines[-1].startswith(f"pada-lite: error: {url} rejected the API key (HTTP 401) during analysis")
+    assert lines[-1].endswith("Everything finished is kept; fix this and resume with --run r")
+    summary = json.loads((runs / "r" / "summary.json").read_text())
+    assert "the teacher failed" in summary["stopped"] and (runs / "r" / "sft" / "iter_0" / "eval_test.jsonl").exists()
