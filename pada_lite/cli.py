@@ -276,5 +276,17 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted; " + (what if started else "nothing was started"), file=sys.stderr)
         return 130
 
+def entry() -> None:
+    """The console script (and `python -m pada_lite`): `main()`, then its exit code."""
+    rc = main()
+    if rc == 130:
+        # subtle: after Ctrl-C, tearing the interpreter down (torch loaded, connections abandoned
+        # mid-read) takes over a second; every file the kit writes is already closed, so leave now
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    sys.exit(rc)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
