@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import gc
 import math
-import random
 import time
 from dataclasses import asdict, dataclass
 

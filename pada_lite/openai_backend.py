@@ -30,6 +30,7 @@ import threading
 from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
+from .replies import error_body
 from .teacher import Completion, TeacherUnusable
 
 LEVELS = ("json_schema", "json_object", "text")
@@ -117,15 +118,6 @@ def with_reply_note(messages: list[dict], schema, level: int) -> list[dict]:
     else:
         msgs.insert(0, {"role": "system", "content": note})
     return msgs
-
-
-def error_body(e: BaseException) -> tuple[int | None, str | None, str]:
-    """(HTTP status, the parameter the server blames, its message in one line) of an endpoint error."""
-    status, body = getattr(e, "status_code", None), getattr(e, "body", None)
-    err = body.get("error", body) if isinstance(body, dict) else None
-    err = err if isinstance(err, dict) else {}
-    msg = err.get("message") or (body if isinstance(body, str) else None) or str(e)
-    return status, err.get("param"), " ".join(str(msg).split())
 
 
 @dataclass

@@ -23,9 +23,10 @@ import time
 
 from pydantic import BaseModel, Field
 
-from .openai_backend import LEVELS, error_body
+from .openai_backend import LEVELS
+from .replies import ReplyError, error_body, error_reason, one_line, parse_reply, retry_after
 from .schemas import ROLES, Request
-from .teacher import ReplyError, TeacherUnusable, error_reason, one_line, parse_reply, retry_after
+from .teacher import TeacherUnusable
 
 MAX_CALLS = 12   # per model: adaptations and format steps included
 
@@ -105,7 +106,7 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
                 raise _unusable(teacher, model, roles, reason, err)
             notes += [note] if note else []
             continue
-        teacher._book(row, model, r, c, spent)
+        teacher._book(row, r, c, spent)
         try:
             if c.finish_reason == "length" and not c.text.strip():
                 raise LookupError   # all spent on hidden reasoning: the format cannot be judged, and is kept

@@ -29,10 +29,7 @@ only the simulated backend reads it.
 """
 from __future__ import annotations
 
-import json
 import queue
-import random
-import re
 import sys
 import threading
 import time
@@ -45,17 +42,12 @@ from pydantic import BaseModel, ValidationError
 
 from .cache import CallLog, ReplyCache, cache_key, run_usage, schema_json
 from .pricing import SIMULATED, UNKNOWN, Usage, cost, prompt_chars, price_of, upper_bound
+from .replies import (FATAL, TRANSIENT, ReplyError, backoff, error_body, error_reason, one_line,  # noqa: F401
+                      parse_reply)
 from .schemas import ROLES, Request
 
 KINDS = ("sim", "openai")
 DEFAULT_MODELS = {"analyst": "gpt-4.1-mini", "generator": "gpt-4o-mini", "checker": "gpt-4.1-mini"}
-# endpoint errors by class name (most specific first in the MRO); no openai import needed here
-ERRORS = {"RateLimitError": "rate_limit", "APITimeoutError": "timeout", "APIConnectionError": "connection",
-          "InternalServerError": "server_error", "BadRequestError": "bad_request",
-          "UnprocessableEntityError": "bad_request", "AuthenticationError": "auth",
-          "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error"}
-FATAL = {"bad_request", "auth", "not_found"}                       # the same call would fail the same way
-TRANSIENT = {"rate_limit", "server_error", "timeout", "connection"}  # it may pass later
 
 
 class TeacherError(RuntimeError):
@@ -91,73 +83,6 @@ class Backend(Protocol):
     # optional: adapt(model, error, probing=False) -> str | None, token_cap(request, model), close()
 
 
-class ReplyError(ValueError):
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-
-
-def parse_reply(text: str, schema: type[BaseModel]) -> BaseModel:
-    """Tolerant parse then validation; raises ReplyError("invalid_json" | "schema")."""
-    text = re.sub(r"^\s*```[\w-]*\s*|\s*```\s*$", "", text or "")
-    candidates = [text]
-    for open_, close in ("{}", "[]"):   # the outermost object, then the outermost list
-        i, j = text.find(open_), text.rfind(close)
-        if 0 <= i < j:
-            candidates.append(text[i:j + 1])
-    for c in candidates:
-        try:
-            obj = json.loads(c)
-            break
-        except ValueError:
-            continue
-    else:
-        raise ReplyError("invalid_json", f"no JSON object in {text[:80]!r}")
-    fields = list(schema.model_fields)
-    if isinstance(obj, list) and len(fields) == 1:   # a bare list for NewSamples -> {"samples": [...]}
-        obj = {fields[0]: obj}
-    try:
-        return schema.model_validate(obj)
-    except ValidationError as e:
-        raise ReplyError("schema", f"{schema.__name__}: {e.error_count()} errors") from None
-
-
-def error_reason(e: BaseException) -> str:
-    for cls in type(e).__mro__:
-        if cls.__name__ in ERRORS:
-            reason = ERRORS[cls.__name__]
-            status = getattr(e, "status_code", None)
-            if reason == "api_error" and isinstance(status, int):   # a status the client has no class for
-                return "server_error" if status >= 500 else "bad_request" if status in (400, 413, 422) else reason
-            return reason
-    return f"error:{type(e).__name__}"
-
-
-def retry_after(e: BaseException) -> float | None:
-    """Seconds the endpoint asked to wait (`retry-after-ms` or `retry-after` in seconds), if any."""
-    headers = getattr(getattr(e, "response", None), "headers", None) or {}
-    for name, scale in (("retry-after-ms", 1e-3), ("retry-after", 1.0)):
-        try:
-            return float(headers.get(name)) * scale
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def one_line(text: str, limit: int = 240) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def backoff(attempt: int, e: BaseException | None = None, base: float = 0.5, cap: float = 20.0) -> float:
-    """Seconds before retry number `attempt` (1, 2, ...): what the endpoint asked (at most a
-    minute), else exponential with jitter."""
-    asked = retry_after(e) if e is not None else None
-    if asked is not None and asked >= 0:
-        return min(asked, 60.0)
-    return min(cap, base * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-
-
 class Teacher:
     def __init__(self, backend: Backend, models: dict[str, str], cache: str | Path | None = None,
                  budget_usd: float | None = None, prices: dict[str, tuple[float, float]] | None = None,
@@ -176,7 +101,8 @@ class Teacher:
         self.max_attempts, self.max_retries, self.max_failed_share = max_attempts, max_retries, max_failed_share
         unpriced = sorted({m for m in self.models.values() if self._price(m) is None})
         if budget_usd is not None and unpriced:
-            raise TeacherUnusable(f"a budget needs a price for every model, and {', '.join(unpriced)} has none: give it with "
+            raise TeacherUnusable(f"a budget needs a price for every model, and {', '.join(unpriced)} "
+                                  f"{'has' if len(unpriced) == 1 else 'have'} none: give it with "
                                   f"--price {unpriced[0]}=IN,OUT (USD per 1M input and output tokens; prices= in Python)")
         self.cache = ReplyCache(cache)
         self.log = CallLog(self.cache.path)
@@ -267,10 +193,11 @@ class Teacher:
                          "prompt_tokens": c.prompt_tokens if c else 0, "completion_tokens": c.completion_tokens if c else 0,
                          "reasoning_tokens": c.reasoning_tokens if c else 0, "cost_usd": spent, "time": round(time.time(), 3)})
 
-    def _book(self, row, model: str, r: Request, c: Completion, spent: float) -> None:
+    def _book(self, row, r: Request, c: Completion, spent: float) -> None:
+        """The tokens and cost of an answered call, and what it says about tokens per character."""
         self.usage.add(*row, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
                        reasoning_tokens=c.reasoning_tokens, cost_usd=spent)
-        chars = prompt_chars(r.messages, len(schema_json(r.schema)))
+        chars, model = prompt_chars(r.messages, len(schema_json(r.schema))), row[2]
         if c.prompt_tokens and chars:
             with self._cond:
                 self._tokens_per_char[model] = max(self._tokens_per_char.get(model, 0.0), c.prompt_tokens / chars)
@@ -295,71 +222,87 @@ class Teacher:
         return c, err, spent
 
     def _call(self, r: Request, key: str, abort: threading.Event, fatal: list) -> tuple[BaseModel | None, str | None]:
-        """One request: (reply, None) or (None, the reason of its last failure)."""
-        row, model = self._row(r), self.models[r.role]
-        bad = transient = adapted = 0
+        """One request, asked until it is answered or has failed for good: (reply, None), or
+        (None, the reason of its last failure); (None, None) when abandoned after an interrupt."""
+        row, model, tries = self._row(r), self.models[r.role], Counter()
         while not abort.is_set():
             sent = self.send(r, model, abort)
             if sent is None:
                 self.usage.add(*row, reason="budget", skipped=1)
                 return None, "budget"
             c, err, spent = sent
+            if err is not None and abort.is_set():
+                break   # abandoned after an interrupt: not a failure of the endpoint
             if err is not None:
-                if abort.is_set():
-                    return None, None   # abandoned after an interrupt: not a failure of the endpoint
-                reason = error_reason(err)
-                note = self.backend.adapt(model, err) if hasattr(self.backend, "adapt") and adapted < 4 else None
-                self.usage.add(*row, reason="adapted" if note is not None else reason)
-                if note is not None:   # the endpoint said what it does not accept: send it again without that
-                    adapted += 1
-                    self.record(row, None, 0.0, "adapted")
-                    if note:
-                        self.say_once(f"{model} at {getattr(self.backend, 'base_url', '?')}: sending {note} from now on")
-                    continue
-                if reason in FATAL:
-                    self.record(row, None, 0.0, reason, final=True)
-                    with self._cond:
-                        fatal.append(self.fatal_message(reason, err, r))
-                    abort.set()
-                    break
-                if reason in TRANSIENT and transient < self.max_retries:
-                    transient += 1
-                    self.record(row, None, 0.0, reason)
-                    abort.wait(backoff(transient, err))   # subtle: an interrupt cuts the wait short
-                    continue
-                bad += reason not in TRANSIENT
-                if reason in TRANSIENT or bad >= self.max_attempts:
-                    self.record(row, None, 0.0, reason, final=True)
-                    self.usage.add(*row, failed=1)
-                    return None, reason
-                self.record(row, None, 0.0, reason)
-                self.say_once(f"{type(err).__name__} from the backend, retried: {one_line(err, 200)}")
-                continue
-            self._book(row, model, r, c, spent)
-            try:
-                if c.refusal:
-                    raise ReplyError("refusal", c.refusal)
-                if c.finish_reason == "length":
-                    raise ReplyError("truncated", f"reply cut at max_tokens={r.max_tokens}")
-                obj = parse_reply(c.text, r.schema)
-            except ReplyError as e:
-                bad += 1
-                self.usage.add(*row, reason=e.reason)
-                self.record(row, c, spent, e.reason, final=bad >= self.max_attempts)
-                if bad >= self.max_attempts:
-                    self.usage.add(*row, failed=1)
-                    return None, e.reason
-                continue
-            self.cache.put({"key": key, "model": model, "role": r.role, "stage": r.stage,
-                            "schema": r.schema.__name__, "reply": obj.model_dump(mode="json"),
-                            "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
-                            "reasoning_tokens": c.reasoning_tokens, "cost_usd": spent})
-            self.usage.add(*row, ok=1)
-            return obj, None
+                failed = self._after_error(r, row, err, tries, fatal, abort)
+            else:
+                obj, failed = self._after_reply(r, row, key, c, spent, tries)
+                if obj is not None:
+                    return obj, None
+            if failed is not None:
+                return None, failed
         return None, None
 
+    def _after_error(self, r, row, err, tries: Counter, fatal: list, abort: threading.Event) -> str | None:
+        """None to send the request again, or the reason it failed for good."""
+        model, reason = row[2], error_reason(err)
+        note = self.backend.adapt(model, err) if hasattr(self.backend, "adapt") and tries["adapted"] < 4 else None
+        if note is not None:   # the endpoint said what it does not accept: send it again without that
+            tries["adapted"] += 1
+            self._count(row, "adapted")
+            if note:
+                self.say_once(f"{model} at {getattr(self.backend, 'base_url', '?')}: sending {note} from now on")
+            return None
+        if reason in FATAL:    # it would fail the same way again: stop the whole batch
+            with self._cond:
+                fatal.append(self.fatal_message(reason, err, r))
+            abort.set()
+            return self._fail(row, reason)
+        kind = "transient" if reason in TRANSIENT else "bad"   # a bug or an unknown status counts as a bad reply
+        tries[kind] += 1
+        if tries[kind] > (self.max_retries if kind == "transient" else self.max_attempts - 1):
+            return self._fail(row, reason)
+        self._count(row, reason)
+        if kind == "transient":
+            abort.wait(backoff(tries[kind], err))   # subtle: an interrupt cuts the wait short
+        else:
+            self.say_once(f"{type(err).__name__} from the backend, retried: {one_line(err, 200)}")
+        return None
+
+    def _after_reply(self, r, row, key: str, c: Completion, spent: float, tries: Counter):
+        """(the validated reply, None), (None, None) to ask again, or (None, why it failed for good)."""
+        self._book(row, r, c, spent)
+        try:
+            if c.refusal:
+                raise ReplyError("refusal", c.refusal)
+            if c.finish_reason == "length":
+                raise ReplyError("truncated", f"reply cut at max_tokens={r.max_tokens}")
+            obj = parse_reply(c.text, r.schema)
+        except ReplyError as e:
+            tries["bad"] += 1
+            if tries["bad"] >= self.max_attempts:
+                return None, self._fail(row, e.reason, c, spent)
+            self._count(row, e.reason, c, spent)
+            return None, None
+        self.cache.put({"key": key, "model": row[2], "role": r.role, "stage": r.stage,
+                        "schema": r.schema.__name__, "reply": obj.model_dump(mode="json"),
+                        "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
+                        "reasoning_tokens": c.reasoning_tokens, "cost_usd": spent})
+        self.usage.add(*row, ok=1)
+        return obj, None
+
+    def _count(self, row, reason: str, c: Completion | None = None, spent: float = 0.0) -> None:
+        """A failed attempt that will be tried again: counted, and booked in the call log."""
+        self.usage.add(*row, reason=reason)
+        self.record(row, c, spent, reason)
+
+    def _fail(self, row, reason: str, c: Completion | None = None, spent: float = 0.0) -> str:
+        """The last failed attempt of a request: counted, booked, and the request failed."""
+        self.usage.add(*row, reason=reason, failed=1)
+        self.record(row, c, spent, reason, final=True)
+        return reason
+
     def fatal_message(self, reason: str, e: BaseException, r: Request) -> str:
-        from .openai_backend import error_body
         status, _, msg = error_body(e)
         url, model, flag = getattr(self.backend, "base_url", self.backend.describe()), self.models[r.role], f"--{r.role}-model"
         if reason == "auth":   # subtle: an auth error's message may echo part of the key: never show it

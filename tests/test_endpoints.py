@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from pada_lite.cli import main
 from pada_lite.openai_backend import OpenAIBackend
 from pada_lite.pricing import Usage, parse_price
 from pada_lite.schemas import ErrorAnalysis, NewSamples, Request
-from pada_lite.teacher import Teacher, TeacherFailed, TeacherUnusable
+from pada_lite.teacher import Teacher, TeacherFailed
 
 KEY = "sk-test-endpoint-7c1d9e0f5a"
 MODELS = {"analyst": "m-analyst", "generator": "m-generator", "checker": "m-checker"}

@@ -1,7 +1,6 @@
 """The orchestrator end to end on the tiny student: with the simulated teacher, and against a
 loopback OpenAI-compatible server that injects faults, a budget cap and a kill mid-stage."""
 import json
-import re
 import shutil
 import threading
 

@@ -12,7 +12,6 @@ import sys
 import textwrap
 import threading
 import time
-import warnings
 from pathlib import Path
 
 import pytest
@@ -313,7 +312,7 @@ def test_budget_cap_against_the_endpoint(fake_openai):
 def test_price_override_unknown_model_and_simulated(fake_openai):
     assert price_of("gpt-4o-mini") == PRICES["gpt-4o-mini"] == price_of("gpt-4o-mini-2024-07-18")
     assert price_of("nobody-knows") is None and price_of("gpt-4o", {"gpt-4o": (1, 1)}) == (1, 1)
-    with pytest.raises(TeacherUnusable, match="fake-c, fake-g has none: give it with --price fake-c=IN,OUT"):
+    with pytest.raises(TeacherUnusable, match="fake-c, fake-g have none: give it with --price fake-c=IN,OUT"):
         teacher_for(fake_openai, prices={"fake-a": (1.0, 2.0)}, budget_usd=10.0)
     t = teacher_for(fake_openai, prices={"fake-a": (1.0, 2.0)})   # without a budget, an unknown price is only unknown
     t.ask([req(0), req(1, NewSamples)])

@@ -1,0 +1,109 @@
+"""What a teacher's reply or an endpoint's error means, and how long to wait before asking again.
+
+- `parse_reply(text, schema)`: a tolerant parse (code fences, prose around the JSON, a bare
+  list) then pydantic validation; a bad reply raises `ReplyError` with its reason.
+- `error_reason(e)`: an endpoint error as one word: `FATAL` ones (a bad request, a rejected
+  key, an unknown model) would fail the same way again; `TRANSIENT` ones (rate limit, server
+  error, timeout, lost connection) may pass later.
+- `error_body(e)`: the HTTP status, the parameter the server blames and its message.
+- `backoff(attempt, e)`: what the endpoint asked for (`retry-after-ms`, `retry-after`), else
+  exponential with jitter.
+
+It deliberately does not send, retry or count anything (see `teacher.py`) and needs no
+`openai` import: errors are recognised by class name and attributes.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+
+from pydantic import BaseModel, ValidationError
+
+# endpoint errors by class name (most specific first in the MRO); no openai import needed here
+ERRORS = {"RateLimitError": "rate_limit", "APITimeoutError": "timeout", "APIConnectionError": "connection",
+          "InternalServerError": "server_error", "BadRequestError": "bad_request",
+          "UnprocessableEntityError": "bad_request", "AuthenticationError": "auth",
+          "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error"}
+FATAL = {"bad_request", "auth", "not_found"}                       # the same call would fail the same way
+TRANSIENT = {"rate_limit", "server_error", "timeout", "connection"}  # it may pass later
+
+
+class ReplyError(ValueError):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+def parse_reply(text: str, schema: type[BaseModel]) -> BaseModel:
+    """Tolerant parse then validation; raises ReplyError("invalid_json" | "schema")."""
+    text = re.sub(r"^\s*```[\w-]*\s*|\s*```\s*$", "", text or "")
+    candidates = [text]
+    for open_, close in ("{}", "[]"):   # the outermost object, then the outermost list
+        i, j = text.find(open_), text.rfind(close)
+        if 0 <= i < j:
+            candidates.append(text[i:j + 1])
+    for c in candidates:
+        try:
+            obj = json.loads(c)
+            break
+        except ValueError:
+            continue
+    else:
+        raise ReplyError("invalid_json", f"no JSON object in {text[:80]!r}")
+    fields = list(schema.model_fields)
+    if isinstance(obj, list) and len(fields) == 1:   # a bare list for NewSamples -> {"samples": [...]}
+        obj = {fields[0]: obj}
+    try:
+        return schema.model_validate(obj)
+    except ValidationError as e:
+        raise ReplyError("schema", f"{schema.__name__}: {e.error_count()} errors") from None
+
+
+def error_reason(e: BaseException) -> str:
+    body = getattr(e, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(err, dict) and err.get("code") == "model_not_found":   # some servers send it as a 400
+        return "not_found"
+    for cls in type(e).__mro__:
+        if cls.__name__ in ERRORS:
+            reason = ERRORS[cls.__name__]
+            status = getattr(e, "status_code", None)
+            if reason == "api_error" and isinstance(status, int):   # a status the client has no class for
+                return "server_error" if status >= 500 else "bad_request" if status in (400, 413, 422) else reason
+            return reason
+    return f"error:{type(e).__name__}"
+
+
+def retry_after(e: BaseException) -> float | None:
+    """Seconds the endpoint asked to wait (`retry-after-ms` or `retry-after` in seconds), if any."""
+    headers = getattr(getattr(e, "response", None), "headers", None) or {}
+    for name, scale in (("retry-after-ms", 1e-3), ("retry-after", 1.0)):
+        try:
+            return float(headers.get(name)) * scale
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def backoff(attempt: int, e: BaseException | None = None, base: float = 0.5, cap: float = 20.0) -> float:
+    """Seconds before retry number `attempt` (1, 2, ...): what the endpoint asked (at most a
+    minute), else exponential with jitter."""
+    asked = retry_after(e) if e is not None else None
+    if asked is not None and asked >= 0:
+        return min(asked, 60.0)
+    return min(cap, base * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+
+def error_body(e: BaseException) -> tuple[int | None, str | None, str]:
+    """(HTTP status, the parameter the server blames, its message in one line) of an endpoint error."""
+    status, body = getattr(e, "status_code", None), getattr(e, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    err = err if isinstance(err, dict) else {}
+    msg = err.get("message") or (body if isinstance(body, str) else None) or str(e)
+    return status, err.get("param"), " ".join(str(msg).split())
