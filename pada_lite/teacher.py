@@ -8,7 +8,7 @@ happened, per role and stage, and every HTTP request sent is one `call` in it.
 - Cache: answered requests come from `teacher_cache.jsonl` (`cache.py`); a run killed mid-`ask`
   keeps every reply already paid for, and asking again sends only the rest.
 - Retries: a bad reply (invalid JSON, wrong fields, refusal, truncation) is asked again up to
-  `max_attempts` times; a rate limit, server error, timeout or lost connection up to
+  `max_attempts` times, with some sampling (`retry_of`); a rate limit, server error, timeout or lost connection up to
   `max_retries` times, with backoff that honours `retry-after`. A refusal the backend can adapt
   to (an unsupported parameter or reply format) is sent again, adapted, at once.
 - Failing loudly: a request that cannot succeed (a rejected key, an unknown model, a bad
@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -47,6 +47,7 @@ from .replies import (FATAL, TRANSIENT, ReplyError, backoff, error_body, error_r
 from .schemas import ROLES, Request
 
 KINDS = ("sim", "openai")
+RETRY_TEMPERATURE = 0.5   # the least temperature of a request asked again after a bad reply
 DEFAULT_MODELS = {"analyst": "gpt-4.1-mini", "generator": "gpt-4o-mini", "checker": "gpt-4.1-mini"}
 
 
@@ -81,6 +82,15 @@ class Backend(Protocol):
 
     def describe(self) -> str: ...  # one line, never containing a key
     # optional: adapt(model, error, probing=False) -> str | None, token_cap(request, model), close()
+
+
+def retry_of(r: Request, bad: int) -> Request:
+    """What is sent after `bad` bad replies: the request itself at first, then with some sampling
+    and a new seed (a greedy server answers the same prompt with the same bad reply every time).
+    The reply is still cached under the request's own key."""
+    if not bad:
+        return r
+    return replace(r, temperature=max(r.temperature, RETRY_TEMPERATURE), seed=r.seed + 7919 * bad)
 
 
 class Teacher:
@@ -226,7 +236,7 @@ class Teacher:
         (None, the reason of its last failure); (None, None) when abandoned after an interrupt."""
         row, model, tries = self._row(r), self.models[r.role], Counter()
         while not abort.is_set():
-            sent = self.send(r, model, abort)
+            sent = self.send(retry_of(r, tries["bad"]), model, abort)
             if sent is None:
                 self.usage.add(*row, reason="budget", skipped=1)
                 return None, "budget"

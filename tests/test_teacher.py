@@ -416,3 +416,14 @@ def test_scrub_hides_secret_fields_only():
     u.add("analyst", "analysis", "m", prompt_tokens=10, completion_tokens=5, reasoning_tokens=2)
     assert Usage.from_dict(scrub(u.to_dict())).rows() == u.rows()
     assert Usage.from_dict({"rows": [{"role": "a", "stage": "qc", "model": "m", "from_a_newer_kit": 1}]}).rows()[0]["calls"] == 0
+
+
+def test_a_bad_reply_is_asked_again_with_sampling_and_cached_under_the_request(fake_openai, tmp_path):
+    fake_openai.faults = ["malformed", "truncated"]
+    t = teacher_for(fake_openai, tmp_path, workers=1)
+    assert isinstance(t.ask([req(0)])[0], ErrorAnalysis)
+    sent = [(r["body"]["temperature"], r["body"]["seed"]) for r in fake_openai.requests]
+    # a greedy server gives the same bad reply to the same request: the retries sample, with new seeds
+    assert sent[0] == (0.0, 0) and sent[1][0] == sent[2][0] == 0.5 and len({s for _, s in sent}) == 3
+    again = teacher_for(fake_openai, tmp_path)
+    assert isinstance(again.ask([req(0)])[0], ErrorAnalysis) and again.usage.total_calls == 0
