@@ -63,10 +63,12 @@ def _die_with_parent():   # runs in the child before exec: SIGTERM when the test
 
 
 class LlamaServer:
-    def __init__(self, threads: int = 2, ctx: int = 8192, slots: int = 2, lifetime: float = 1800, log=None):
+    def __init__(self, threads: int = 2, ctx: int = 8192, slots: int = 2, lifetime: float = 1800, log=None,
+                 gguf: str | Path | None = None, alias: str = MODEL):
         self.threads, self.ctx, self.slots, self.lifetime = threads, ctx, slots, lifetime
+        self.gguf = Path(gguf) if gguf else None
         self.log = log if log is not None else subprocess.DEVNULL
-        self.model, self.proc, self.port, self._timer = MODEL, None, None, None
+        self.model, self.proc, self.port, self._timer = alias, None, None, None
 
     @property
     def base_url(self) -> str:
@@ -78,8 +80,9 @@ class LlamaServer:
         self.port = s.getsockname()[1]
         s.close()
         # ctx is shared by the slots: with 2 slots each request has 4096 tokens, more than any prompt + reply
-        argv = [str(server_binary()), "-m", str(teacher_gguf()), "--host", "127.0.0.1", "--port", str(self.port),
-                "-c", str(self.ctx), "-np", str(self.slots), "-t", str(self.threads), "--alias", MODEL, "--no-webui"]
+        argv = [str(server_binary()), "-m", str(self.gguf or teacher_gguf()), "--host", "127.0.0.1", "--port",
+                str(self.port), "-c", str(self.ctx), "-np", str(self.slots), "-t", str(self.threads), "--alias", self.model,
+                "--no-webui"]
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self._timer = threading.Timer(self.lifetime, self.stop)
         self._timer.daemon = True

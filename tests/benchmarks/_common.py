@@ -5,6 +5,7 @@ Imports only the standard library and torch (never `pada_lite.data`/`workflow`),
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -102,3 +103,43 @@ def write_json(path: str | None, results: dict) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"wrote {p}")
+
+
+# ---- memory: the GPU's, or the process's resident set on the CPU
+
+def _proc_status_gib(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 2**20   # kB -> GiB
+    return float("nan")
+
+
+def mem_reset() -> None:
+    import torch
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        return
+    try:   # Linux: "5" resets the peak RSS (VmHWM) to the current RSS
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def mem_now() -> dict:
+    import torch
+    if torch.cuda.is_available():
+        return {"allocated_gib": torch.cuda.memory_allocated() / 2**30,
+                "reserved_gib": torch.cuda.memory_reserved() / 2**30}
+    return {"rss_gib": _proc_status_gib("VmRSS")}
+
+
+def mem_peak() -> dict:
+    import torch
+    if torch.cuda.is_available():
+        return {"peak_reserved_gib": torch.cuda.max_memory_reserved() / 2**30,
+                "peak_allocated_gib": torch.cuda.max_memory_allocated() / 2**30}
+    return {"peak_rss_gib": _proc_status_gib("VmHWM")}

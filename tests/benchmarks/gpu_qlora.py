@@ -24,10 +24,10 @@ Imports only torch, transformers, peft, bitsandbytes and `pada_lite.{profiles,st
 from __future__ import annotations
 
 import argparse
-import gc
 import tempfile
 
-from _common import add_common_args, environment, median, print_environment, setup_threads, table, timed, write_json
+from _common import (add_common_args, environment, median, mem_now, mem_peak, mem_reset, print_environment,
+                     setup_threads, table, timed, write_json)
 
 ANCHOR = "a published Colab run of Llama 3.2 1B 4-bit LoRA r=16 peaked at about 2.2 GB reserved"
 TARGET_GIB = 3.0
@@ -49,46 +49,6 @@ SHAPES = {
 DEFAULTS = {"llama-3.2-1b": dict(seq=512, batch=8, prompt=128, new=32, gen_batches=[1, 16, 32]),
             "tiny": dict(seq=64, batch=2, prompt=16, new=8, gen_batches=[1, 2, 4])}
 WARMUP = 2
-
-
-# ------------------------------------------------------------------ memory (GPU, or RSS on the CPU)
-
-def _proc_status_gib(field: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 2**20   # kB -> GiB
-    return float("nan")
-
-
-def mem_reset() -> None:
-    import torch
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-        return
-    try:   # Linux: "5" resets the peak RSS (VmHWM) to the current RSS
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
-def mem_now() -> dict:
-    import torch
-    if torch.cuda.is_available():
-        return {"allocated_gib": torch.cuda.memory_allocated() / 2**30,
-                "reserved_gib": torch.cuda.memory_reserved() / 2**30}
-    return {"rss_gib": _proc_status_gib("VmRSS")}
-
-
-def mem_peak() -> dict:
-    import torch
-    if torch.cuda.is_available():
-        return {"peak_reserved_gib": torch.cuda.max_memory_reserved() / 2**30,
-                "peak_allocated_gib": torch.cuda.max_memory_allocated() / 2**30}
-    return {"peak_rss_gib": _proc_status_gib("VmHWM")}
 
 
 # ------------------------------------------------------------------ model
