@@ -1,7 +1,9 @@
 """Evaluation: batched greedy generation, one record per sample, accuracy overall and per tag.
 
 - `generate(model, tok, prompts, ...)`: left-padded batches sorted by length (little
-  padding, stable results), greedy, stopping at the tokenizer's end-of-turn token.
+  padding, stable results), greedy, stopping at the tokenizer's end-of-turn token; the
+  prefix every prompt shares (template and system prompt) is computed once and its
+  key/value cache reused by every batch.
 - `evaluate(model, tok, task, examples)` -> `EvalResult`: an `EvalRecord` per example
   (id, input, gold, raw response, parsed answer, correct, tags) and the accuracies.
 - records round-trip through JSONL so a person can read them and later stages reuse them.
@@ -13,6 +15,7 @@ is seeded, so it too repeats exactly on the same machine.
 """
 from __future__ import annotations
 
+import copy
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -75,12 +78,29 @@ class EvalResult:
             return cls([EvalRecord(**json.loads(line)) for line in f if line.strip()])
 
 
+def shared_prefix(enc: list[list[int]], least: int = 8) -> int:
+    """How many leading tokens every prompt shares (each keeps at least one of its own); 0 if under `least`."""
+    n = min(len(e) for e in enc) - 1
+    for e in enc[1:]:
+        n = next((i for i in range(n) if e[i] != enc[0][i]), n)
+    return n if n >= least else 0
+
+
+def _prefix_cache(model, ids: list[int], dev):
+    """The key/value cache of `ids` (batch 1), and the keyword `generate` takes it by in this transformers."""
+    out = model(input_ids=torch.tensor([ids], device=dev), use_cache=True)
+    name = "cache" if "cache" in out else "past_key_values"   # transformers 5.2x renamed it
+    return out[name], name
+
+
 @torch.no_grad()
 def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: int = 16,
              progress: bool = True, desc: str = "generating", temperature: float = 0.0,
-             seed: int = 0) -> list[str]:
+             seed: int = 0, share_prefix: bool = True) -> list[str]:
     """Completions of already-templated prompts, in the order given: greedy, or sampled
-    (seeded) when `temperature > 0`."""
+    (seeded) when `temperature > 0`. With `share_prefix`, the tokens every prompt starts with
+    (the template and the task's system prompt: about half of each prompt) are run through the
+    model once, and every batch starts from their cache."""
     from tqdm.auto import tqdm
 
     dev = next(model.parameters()).device
@@ -95,9 +115,22 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
     sample = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0) if temperature > 0 else dict(do_sample=False)
     if temperature > 0:
         torch.manual_seed(seed)
+    n = shared_prefix(enc) if share_prefix and len(enc) > 1 else 0
+    prefix, cache_kw = _prefix_cache(model, enc[0][:n], dev) if n else (None, None)
     for s in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress, leave=False):
         idx = order[s: s + batch_size]
-        batch = tok.pad({"input_ids": [enc[i] for i in idx]}, return_tensors="pt").to(dev)
+        if n:
+            # subtle: [shared prefix][padding][own tokens]: the mask hides the padding in the middle, and
+            # positions (from the mask) run on from the prefix, exactly as in a left-padded row
+            width = max(len(enc[i]) for i in idx) - n
+            rows = [enc[i][:n] + [tok.pad_token_id] * (width - len(enc[i]) + n) + enc[i][n:] for i in idx]
+            mask = [[1] * n + [0] * (width - len(enc[i]) + n) + [1] * (len(enc[i]) - n) for i in idx]
+            cache = copy.deepcopy(prefix)
+            cache.batch_repeat_interleave(len(idx))
+            batch = {"input_ids": torch.tensor(rows, device=dev), "attention_mask": torch.tensor(mask, device=dev),
+                     cache_kw: cache}
+        else:
+            batch = tok.pad({"input_ids": [enc[i] for i in idx]}, return_tensors="pt").to(dev)
         gen = model.generate(**batch, max_new_tokens=max_new_tokens, **sample,
                              eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
         new = gen[:, batch["input_ids"].shape[1]:]

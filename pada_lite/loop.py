@@ -113,7 +113,9 @@ class Loop:
     def _train_and_evaluate(self, method: str, i: int, extra: list) -> dict[str, EvalResult]:
         """Evaluations of the model trained on seed + `extra`, loaded from disk when already done."""
         folder, save = model_dir(method, i), method not in self.unsaved
-        splits = ["validation", "test"] + (["train"] if i == 0 or METHODS[method]["similar"] else [])
+        # the seed set is evaluated only where its errors spawn data: never after the last iteration
+        last = i == self.cfg.iterations
+        splits = ["validation", "test"] + (["train"] if i == 0 or (METHODS[method]["similar"] and not last) else [])
         if save and all(self.out.has(*folder, f"eval_{s}.jsonl") for s in splits):
             return {s: EvalResult.load(self.out.dir.joinpath(*folder, f"eval_{s}.jsonl")) for s in splits}
         if i > 0 and not extra:

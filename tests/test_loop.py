@@ -68,8 +68,10 @@ def test_sim_demo_methods_artifacts_report_and_no_leak(tmp_path, workflow, iter0
     pada = summary["methods"]["pada"][1]
     assert pada["accepted"] > 0 and pada["patterns"]["k"] >= 1 and pada["patterns"]["purity"] > 0
     for f in ("analyses.jsonl", "clusters.json", "patterns.jsonl", "generated.jsonl", "judged.jsonl", "accepted.jsonl",
-              "qc.json", "eval_validation.jsonl", "eval_test.jsonl", "eval_train.jsonl", "train.json"):
+              "qc.json", "eval_validation.jsonl", "eval_test.jsonl", "train.json"):
         assert run.has("pada", "iter_1", f), f
+    # the seed set is evaluated where its errors spawn data (iteration 0), not after the last iteration
+    assert run.has("sft", "iter_0", "eval_train.jsonl") and not run.has("pada", "iter_1", "eval_train.jsonl")
     assert summary["methods"]["llm2llm"][1]["train_errors"] >= 0 and run.has("llm2llm", "iter_1", "qc.json")
     report = write_report(run)
     assert "overall (test)" in report.read_text() and all(run.has(f"{p}.png") for p in ("accuracy", "phenomena", "clusters", "teacher"))

@@ -82,6 +82,27 @@ def test_evaluation_is_deterministic_and_batch_independent(toy, tiny_student):
     assert all(r.id == ex.id and r.tags == ex.tags for r, ex in zip(a.records, test))
 
 
+def test_shared_prefix_cache_changes_nothing_but_the_time(toy, tiny_student, tmp_path):
+    """Prompts share the template and system prompt: computed once, the answers must not change."""
+    from pada_lite.evaluate import generate, shared_prefix
+    from pada_lite.sft import prompt_text
+    task, train, test, _ = toy
+    prof, src = tiny_student
+    model, tok = load_student(prof, source=src)
+    model = add_lora(model, prof, seed=0)
+    finetune(model, tok, task, train, prof, progress=False, max_steps=30, output_dir=str(tmp_path / "t"))
+    prompts = [prompt_text(task, tok, ex) for ex in test]
+    enc = [tok(p, add_special_tokens=False).input_ids for p in prompts]
+    n = shared_prefix(enc)
+    assert n >= 8 and all(e[:n] == enc[0][:n] for e in enc)
+    for temperature in (0.0, 0.7):   # greedy, and sampled as LLM2LLM does (seeded)
+        plain = generate(model, tok, prompts, 8, batch_size=7, progress=False, temperature=temperature, share_prefix=False)
+        shared = generate(model, tok, prompts, 8, batch_size=7, progress=False, temperature=temperature)
+        assert shared == plain and len(set(plain)) > 1
+    assert shared_prefix([[1, 2, 3], [1, 2, 4]], least=1) == 2 and shared_prefix([[1, 2], [1, 2]], least=1) == 1
+    assert shared_prefix([[5, 2, 3], [1, 2, 3]], least=1) == 0 and shared_prefix([[1] * 20, [1] * 20]) == 19
+
+
 def test_training_is_seeded(toy, tiny_student, tmp_path):
     task, train, _, _ = toy
     prof, src = tiny_student
