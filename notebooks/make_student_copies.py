@@ -5,7 +5,9 @@
 In every code cell tagged `solution`, each block between a line `# BEGIN SOLUTION` and a line
 `# END SOLUTION` (same indentation) becomes one line at that indentation:
 `return None  # TODO: your code here` when the block returns at that indentation, else
-`pass  # TODO: your code here`. Outputs and execution counts are cleared; nothing else changes.
+`pass  # TODO: your code here`. A markdown cell tagged `answers` (the answers to a notebook's
+check-your-understanding questions) becomes a line saying where the answers are. Outputs and
+execution counts are cleared; nothing else changes.
 
 It deliberately does not touch untagged cells (markers there are left as they are) nor the
 course notebooks themselves; a tagged cell with no markers or unbalanced ones is an error.
@@ -19,6 +21,8 @@ from pathlib import Path
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 TODO = "  # TODO: your code here"
+ANSWERS = ("*Answers: try the questions first, then compare with the instructor's copy of this notebook, "
+           "one folder up (`notebooks/{name}`).*")
 HERE = Path(__file__).resolve().parent
 
 
@@ -51,11 +55,13 @@ def strip_solutions(source: str) -> str:
     return "\n".join(out)
 
 
-def student_copy(nb):
-    """A copy of the notebook (nbformat node) with solutions stripped and outputs cleared."""
+def student_copy(nb, name: str = "the course notebook"):
+    """A copy of the notebook (nbformat node) with solutions and answers taken out, outputs cleared."""
     import copy
     nb = copy.deepcopy(nb)
     for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and "answers" in cell.get("metadata", {}).get("tags", []):
+            cell.source = ANSWERS.format(name=name)
         if cell.cell_type != "code":
             continue
         cell.outputs, cell.execution_count = [], None
@@ -84,7 +90,7 @@ def main(argv=None) -> int:
     copies = []
     for p in paths:  # check every notebook before writing any copy
         try:
-            copies.append((p, student_copy(nbformat.read(p, as_version=4))))
+            copies.append((p, student_copy(nbformat.read(p, as_version=4), p.name)))
         except ValueError as err:
             print(f"{p.name}: {err}; add the markers or remove the 'solution' tag", file=sys.stderr)
             return 1

@@ -122,10 +122,59 @@ def exercise_problems(nb) -> list[str]:
     return out
 
 
+GLOSSARY_URL = f"https://github.com/{REPO}/blob/main/notebooks/README.md#glossary"
+GLOSSARY_TERMS = ["validation failure", "pattern", "strategy", "counterfactual sample", "leakage", "purity", "ARI",
+                  "LoRA rank", "nf4"]
+
+
+def test_the_glossary_explains_the_courses_terms():
+    text = (NB_DIR / "README.md").read_text(encoding="utf-8")
+    assert "\n## Glossary\n" in text
+    entries = re.findall(r"^- \*\*([^*]+)\*\*", text.split("\n## Glossary\n")[1], flags=re.M)
+    missing = [t for t in GLOSSARY_TERMS if not any(e.lower().startswith(t.lower()) for e in entries)]
+    assert not missing, f"notebooks/README.md's glossary lacks {missing}"
+
+
+def _numbered(src: str) -> int:
+    return len(re.findall(r"^\d+\. ", src, flags=re.M))
+
+
+def lesson_problems(nb) -> list[str]:
+    """Objectives and the paper's component up front; recap, questions with hidden answers and what next at the end."""
+    out, first = [], nb.cells[0].source if nb.cells else ""
+    objectives = first.split("**In this notebook you will:**")
+    if len(objectives) < 2 or not 3 <= len(re.findall(r"^- ", objectives[1], flags=re.M)) <= 5:
+        out.append("the first cell does not list 3-5 learning objectives under '**In this notebook you will:**'")
+    if "**In the paper**" not in first:
+        out.append("the first cell does not say which part of the paper the notebook teaches ('**In the paper**')")
+    if GLOSSARY_URL not in first:
+        out.append(f"the first cell does not link the course glossary ({GLOSSARY_URL})")
+    md = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"]
+    heads = {c.source.splitlines()[0]: i for i, c in md if c.source}
+    for h in ("## Recap", "### Check your understanding", "### What to try next"):
+        if h not in heads:
+            out.append(f"no '{h}' cell at the end")
+    if out:
+        return out
+    recap, quest, nxt = heads["## Recap"], heads["### Check your understanding"], heads["### What to try next"]
+    tail_code = [i for i, c in code(nb) if i > recap]
+    if not recap < quest < nxt or tail_code:
+        out.append("the recap, the questions and what to try next must close the notebook, in that order")
+    n = _numbered(nb.cells[quest].source)
+    if not 2 <= n <= 4:
+        out.append(f"{n} check-your-understanding questions: ask 2-4")
+    answers = [c for c in nb.cells[quest + 1:nxt] if "answers" in c.get("metadata", {}).get("tags", [])]
+    if len(answers) != 1 or "<details>" not in answers[0].source:
+        out.append("the questions need one markdown cell tagged 'answers' right after them, folded in <details>")
+    elif _numbered(answers[0].source) != n:
+        out.append(f"{_numbered(answers[0].source)} answers for {n} questions")
+    return out
+
+
 # ---- the real notebooks ------------------------------------------------------------------------
 CHECKS = {"hygiene": lambda nb, n: hygiene_problems(nb), "badge": badge_problems,
           "setup": lambda nb, n: setup_problems(nb), "install": lambda nb, n: install_problems(nb),
-          "exercises": lambda nb, n: exercise_problems(nb)}
+          "exercises": lambda nb, n: exercise_problems(nb), "lesson": lambda nb, n: lesson_problems(nb)}
 
 
 def test_the_course_has_one_notebook_per_stage():
@@ -181,12 +230,19 @@ def toy_notebook(name="07_toy.ipynb"):
     solution = v4.new_code_cell("def accuracy(pred, gold):\n    # BEGIN SOLUTION\n    hits = sum(p == g for p, g in "
                                 "zip(pred, gold))\n    return hits / len(gold)\n    # END SOLUTION")
     solution.metadata["tags"] = ["solution"]
+    answers = v4.new_markdown_cell("<details><summary>Answers</summary>\n\n1. Hits over all.\n2. Zero.\n\n</details>")
+    answers.metadata["tags"] = ["answers"]
     nb = v4.new_notebook(cells=[
-        v4.new_markdown_cell(badge),
+        v4.new_markdown_cell(badge + "\n\n**In this notebook you will:**\n- count\n- divide\n- check\n\n"
+                             "**In the paper**: evaluation.\n\n[glossary](" + GLOSSARY_URL + ")"),
         v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n    %pip install -q pada-lite"),
         v4.new_code_cell("from pada_lite.notebook import setup, check\nprofile = setup(quiet=True)"),
         solution,
-        v4.new_code_cell("check(\"accuracy\", accuracy([1, 2], [1, 3]), 0.5)")])
+        v4.new_code_cell("check(\"accuracy\", accuracy([1, 2], [1, 3]), 0.5)"),
+        v4.new_markdown_cell("## Recap\n\n- accuracy is hits over all"),
+        v4.new_markdown_cell("### Check your understanding\n\n1. What is accuracy?\n2. What if nothing is right?"),
+        answers,
+        v4.new_markdown_cell("### What to try next\n\n- notebook 08")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
 
@@ -226,6 +282,16 @@ BREAKS = {   # (what to break, the check that must notice, a word of its message
     "no markers": (_edit(3, "    # BEGIN SOLUTION\n", ""), "exercises", "END SOLUTION"),
     "no check": (_edit(4, "check(", "print("), "exercises", "check("),
     "check before": (lambda nb: nb.cells.insert(3, nb.cells.pop(4)), "exercises", "check("),
+    "no objectives": (_edit(0, "In this notebook you will:", "Goals:"), "lesson", "objectives"),
+    "one objective": (_edit(0, "- divide\n- check\n", ""), "lesson", "objectives"),
+    "no paper": (_edit(0, "**In the paper**", "Paper"), "lesson", "paper"),
+    "no glossary": (_edit(0, "#glossary", ""), "lesson", "glossary"),
+    "no recap": (lambda nb: nb.cells.pop(5), "lesson", "Recap"),
+    "code after recap": (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("1")), "lesson", "close the notebook"),
+    "answers untagged": (lambda nb: nb.cells[7].metadata.__setitem__("tags", []), "lesson", "tagged 'answers'"),
+    "answers unfolded": (_edit(7, "<details>", ""), "lesson", "<details>"),
+    "answer missing": (_edit(7, "2. Zero.\n", ""), "lesson", "1 answers for 2 questions"),
+    "one question": (_edit(6, "\n2. What if nothing is right?", ""), "lesson", "questions"),
 }
 
 
@@ -286,6 +352,8 @@ def test_make_student_copies_writes_copies_and_names_bad_cells(tmp_path, capsys)
     assert copy.cells[4].outputs == [] and copy.cells[4].execution_count is None
     assert [c.source for c in copy.cells[:3]] == [c.source for c in toy_notebook().cells[:3]]
     assert copy.cells[3].metadata["tags"] == ["solution"]
+    assert "Zero." not in copy.cells[7].source and "instructor's copy" in copy.cells[7].source   # answers hidden
+    assert "07_toy.ipynb" in copy.cells[7].source and copy.cells[6].source == toy_notebook().cells[6].source
     # a tagged cell without markers: non-zero, naming the notebook and the cell, and nothing written
     nb.cells[3].source = "def accuracy(pred, gold):\n    return 0"
     nbformat.write(nb, src / "08_bad.ipynb")
