@@ -79,11 +79,18 @@ def _in_notebook() -> bool:
         return False
 
 
+def _integer_ticks(ax):
+    """Iterations are whole numbers: no 0.0, 0.2, ... ticks."""
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def plot_accuracy(summary: dict, split: str = "test"):
     fig, ax = _axes()
     for m, rows in summary["methods"].items():
         ax.plot([r["iteration"] for r in rows], [r[split] for r in rows], marker="o", label=m)
     ax.set(xlabel="iteration", ylabel=f"{split} accuracy", title=f"{split} accuracy per iteration")
+    _integer_ticks(ax)
     ax.legend()
     fig.tight_layout()
     return fig
@@ -101,7 +108,8 @@ def plot_phenomena(summary: dict, split: str = "test"):
     for j, (name, row) in enumerate(series.items()):
         ax.bar(x + j * width, [row.get(f"{split}_by_tag", {}).get(t, 0) for t in tags], width, label=name)
     ax.set_xticks(x + width * (len(series) - 1) / 2, tags, rotation=20)
-    ax.set(ylabel=f"{split} accuracy", ylim=(0, 1.05), title="per phenomenon, before and after")
+    ax.set(xlabel="hidden phenomenon (or tag)", ylabel=f"{split} accuracy", ylim=(0, 1.05),
+           title="per phenomenon, before and after")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -114,11 +122,14 @@ def plot_clusters(summary: dict):
         p, bottom = r["patterns"], 0
         for size in p["sizes"]:
             ax.bar(j, size, bottom=bottom, edgecolor="white")
+            if size >= 2:   # each segment is one cluster: its size, inside it
+                ax.text(j, bottom + size / 2, str(size), ha="center", va="center", fontsize=7, color="white")
             bottom += size
         if p.get("purity") is not None:
             ax.text(j, bottom, f"purity {p['purity']:.2f}\nARI {p['ari']:.2f}", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(rows)), [f"{m}\nit {r['iteration']}" for m, r in rows], fontsize=8)
-    ax.set(ylabel="analyses per cluster (stacked)", title="failure clusters: sizes and purity")
+    ax.set(xlabel="method and iteration", ylabel="failures analysed (one segment per cluster)",
+           title="failure clusters: sizes, purity and ARI")
     ax.margins(y=0.25)
     fig.tight_layout()
     return fig
@@ -136,8 +147,8 @@ def plot_teacher(summary: dict):
     for k, r in enumerate(rows):
         ax.text(k, r["calls"], f"${r['cost_usd']:.3f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, names)
-    ax.set(xlabel="stage", ylabel="teacher requests", title="teacher requests per stage, all sessions")
-    ax.margins(y=0.15)
+    ax.set(xlabel="stage (cost in USD above the bars)", ylabel="teacher requests", title="teacher requests per stage")
+    ax.margins(y=0.2)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
