@@ -14,6 +14,7 @@ It deliberately does not train or generate (see `sft.py`, `evaluate.py`).
 """
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,18 @@ import torch
 from .profiles import LLAMA_1B_MIRROR, Profile
 
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+class _NoOptionalKernelNotice(logging.Filter):
+    """bitsandbytes on a CPU with AVX512-BF16 tries to fetch an optional faster kernel from the hub
+    and logs a warning when it cannot (offline, or the `kernels` package absent); its own CPU code
+    then runs. Only that one notice is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to load CPU gemm_4bit_forward from kernels-community")
+
+
+logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(_NoOptionalKernelNotice())
 
 
 def device() -> torch.device:

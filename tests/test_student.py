@@ -145,3 +145,14 @@ def test_small_training_sets_get_the_profiles_minimum_steps(toy, tiny_student, t
         steps[key] = finetune(model, tok, task, train[:8], p, progress=False, max_steps=max_steps,
                               output_dir=str(tmp_path / key)).steps
     assert steps == {"min": 12, "epochs": 10, "max": 3}
+
+
+def test_the_optional_bitsandbytes_kernel_notice_is_dropped_and_nothing_else(caplog):
+    import logging
+
+    import pada_lite.student  # noqa: F401  (installs the filter)
+    log = logging.getLogger("bitsandbytes.backends.cpu.ops")
+    with caplog.at_level(logging.WARNING, logger=log.name):
+        log.warning("Failed to load CPU gemm_4bit_forward from kernels-community: %s. Please make sure ...", "offline")
+        log.warning("something else went wrong")
+    assert [r.getMessage() for r in caplog.records] == ["something else went wrong"]
