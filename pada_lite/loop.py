@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from . import analysis as pa
@@ -92,10 +94,14 @@ def model_dir(method: str, i: int) -> tuple[str, str]:
 
 
 class Loop:
-    def __init__(self, workflow, teacher, run, config: LoopConfig = LoopConfig(), progress: bool = True,
+    """`progress=True` shows one bar per method and iteration over its stages (give the workflow and
+    the teacher `progress=False` for that alone, as the notebooks do)."""
+
+    def __init__(self, workflow, teacher, run, config: LoopConfig = LoopConfig(), progress: bool = False,
                  preflight: bool = True):
         self.wf, self.teacher, self.out, self.cfg, self.progress = workflow, teacher, run, config, progress
         self.preflight = preflight
+        self._bar = None
         s = workflow.splits
         if getattr(getattr(teacher, "backend", None), "simulated", False):   # before any work is done
             from .sim import check_task
@@ -109,6 +115,37 @@ class Loop:
         self.stopped: str | None = None
         self.unsaved: dict[str, str] = {}   # method -> why its later artifacts are not saved as complete
 
+    # ------------------------------------------------------------ one bar per method and iteration
+    @contextmanager
+    def _stages(self, method: str, i: int):
+        m = METHODS[method]
+        total = 2 if i == 0 else 2 + 2 + 2 * m["patterns"]   # (analyses, patterns) generated, accepted, train, evaluate
+        if not self.progress:
+            yield
+            return
+        from tqdm.std import tqdm   # text, not a widget: a saved notebook shows the finished bar
+        self._bar = tqdm(total=total, desc=f"{method} iteration {i}", leave=True, file=sys.stdout,
+                         bar_format="{desc}: {n}/{total} stages |{bar:20}| {postfix} [{elapsed}]")
+        try:
+            yield
+            self._bar.set_postfix_str("done")
+            self._bar.update(self._bar.total - self._bar.n)
+        finally:
+            self._bar.close()
+            self._bar = None
+
+    def _say(self, line: str) -> None:
+        """A line of the loop's story; above the bar while one is drawn."""
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stdout)
+        else:
+            print(line)
+
+    def _tick(self, stage: str) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(stage, refresh=False)
+            self._bar.update(1)
+
     # ------------------------------------------------------------ the student's side
     def _train_and_evaluate(self, method: str, i: int, extra: list) -> dict[str, EvalResult]:
         """Evaluations of the model trained on seed + `extra`, loaded from disk when already done."""
@@ -117,24 +154,30 @@ class Loop:
         last = i == self.cfg.iterations
         splits = ["validation", "test"] + (["train"] if i == 0 or (METHODS[method]["similar"] and not last) else [])
         if save and all(self.out.has(*folder, f"eval_{s}.jsonl") for s in splits):
+            self._tick("trained (saved)")
+            self._tick("evaluated (saved)")
             return {s: EvalResult.load(self.out.dir.joinpath(*folder, f"eval_{s}.jsonl")) for s in splits}
         if i > 0 and not extra:
             # nothing accepted yet: retraining from base on the seed set alone repeats iteration 0 exactly
-            print(f"[{method} iteration {i}] no accepted samples so far: the model is the seed SFT model")
+            self._say(f"[{method} iteration {i}] no accepted samples so far: the model is the seed SFT model")
             evals = {s: self._evals0[s] for s in splits}   # already in memory: no reload
+            self._tick("the seed model")
+            self._tick("its evaluations")
             for s, res in evals.items() if save else ():
                 res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
             return evals
-        print(f"[{method} iteration {i}] fine-tuning on {len(self.wf.splits.train)} seed + {len(extra)} generated samples")
+        self._say(f"[{method} iteration {i}] fine-tuning on {len(self.wf.splits.train)} seed + {len(extra)} generated samples")
         model, tok, tr = self.wf.finetune(extra=extra, output_dir=str(self.out.path(*folder, "trainer")))
         self.out.write_json({"steps": tr.steps, "seconds": tr.seconds, "losses": tr.losses, "examples":
                              len(self.wf.splits.train) + len(extra)}, *folder, "train.json")
+        self._tick("trained")
         evals = {s: self.wf.evaluate(model, tok, split=s) for s in ("validation", "test")}
         if "train" in splits:
             # subtle: only the seed set, sampled as LLM2LLM does; generated samples never spawn more
             evals["train"] = self.wf.evaluate(model, tok, split="train", temperature=self.cfg.train_temperature)
         for s, res in evals.items() if save else ():  # all eval files present = the iteration is done
             res.save(self.out.path(*folder, f"eval_{s}.jsonl"))
+        self._tick("evaluated")
         del model, tok
         gc.collect()
         return evals
@@ -142,8 +185,9 @@ class Loop:
     # ------------------------------------------------------------ the agents' side
     def _stage(self, parts: tuple, compute, cls):
         """Load the stage's JSONL artifact, or compute it and save it once the stage is complete."""
-        method = parts[0]
+        method, name = parts[0], parts[-1].split(".")[0]
         if method not in self.unsaved and self.out.has(*parts):
+            self._tick(f"{name} (saved)")
             return [cls(**r) for r in read_jsonl(self.out.dir.joinpath(*parts))]
         transient = self.teacher.transient_failed
         rows = compute()
@@ -154,9 +198,10 @@ class Loop:
             self.unsaved[method] = (f"{parts[1]}: {n} teacher request(s) failed for a transient reason in "
                                     f"{parts[-1].split('.')[0]}; from there on nothing of {method} is saved as complete, "
                                     "so a re-run asks them again")
-            print(f"[{method} {parts[1].replace('_', ' ')}] {self.unsaved[method]}")
+            self._say(f"[{method} {parts[1].replace('_', ' ')}] {self.unsaved[method]}")
         if method not in self.unsaved:
             write_jsonl(self.out.path(*parts), rows)
+        self._tick(name)
         return rows
 
     def _augment(self, method: str, i: int, prev: dict[str, EvalResult]) -> list[Candidate]:
@@ -169,7 +214,7 @@ class Loop:
                 out = pa.analyse(self.teacher, task, failures)
                 why = "not asked: the budget is spent" if self.teacher.budget_exhausted else "teacher failures"
                 lost = f" ({len(failures) - len(out)} {why})" if len(out) < len(failures) else ""
-                print(f"[{method} iteration {i}] analysed {len(out)} of {len(failures)} validation failures{lost}")
+                self._say(f"[{method} iteration {i}] analysed {len(out)} of {len(failures)} validation failures{lost}")
                 return out
 
             def patterns():
@@ -178,7 +223,7 @@ class Loop:
                 self.out.write_json({**found.summary(), "ids": [a.id for a in done]}, *d, "clusters.json")
                 used = pa.draft_strategies(self.teacher, task, found.patterns)
                 k = found.clustering.k
-                print(f"[{method} iteration {i}] {k} cluster{'s' * (k != 1)}; {len(used)} pattern{'s' * (len(used) != 1)} "
+                self._say(f"[{method} iteration {i}] {k} cluster{'s' * (k != 1)}; {len(used)} pattern{'s' * (len(used) != 1)} "
                       "with a strategy used for generation")
                 return used
             pats = self._stage((*d, "patterns.jsonl"), patterns, pa.FailurePattern)
@@ -219,7 +264,7 @@ class Loop:
                                  "patterns": len(pats), "redacted_prompt_spans": stats.get("redacted", 0),
                                  "qc": asdict(qc)}, *d, "qc.json")
             dropped = ", ".join(f"{k} {v}" for k, v in sorted(drops.items(), key=lambda kv: -kv[1]))
-            print(f"[{method} iteration {i}] {len(judged)} generated, {len(accepted)} accepted" +
+            self._say(f"[{method} iteration {i}] {len(judged)} generated, {len(accepted)} accepted" +
                   (f" (dropped: {dropped})" if dropped else ""))
             return accepted
 
@@ -230,7 +275,8 @@ class Loop:
         t0 = time.perf_counter()
         if self.preflight and self.cfg.iterations > 0 and any(m != "sft" for m in self.cfg.methods):
             self.teacher.preflight()   # before any training: a teacher that cannot be used stops here
-        evals0 = self._evals0 = self._train_and_evaluate("sft", 0, [])
+        with self._stages("sft", 0):
+            evals0 = self._evals0 = self._train_and_evaluate("sft", 0, [])
         for method in self.cfg.methods:
             self.history[method] = [_row(0, evals0)]
         active = [m for m in self.cfg.methods if m != "sft"]
@@ -239,9 +285,10 @@ class Loop:
         try:
             for i in range(1, self.cfg.iterations + 1):
                 for method in list(active):
-                    new = self._augment(method, i, prev[method])
-                    augmented[method] += new
-                    evals = self._train_and_evaluate(method, i, [c.example(self.wf.task) for c in augmented[method]])
+                    with self._stages(method, i):
+                        new = self._augment(method, i, prev[method])
+                        augmented[method] += new
+                        evals = self._train_and_evaluate(method, i, [c.example(self.wf.task) for c in augmented[method]])
                     qc = self.out.read_json(method, f"iter_{i}", "qc.json")
                     row = {**_row(i, evals), **{k: qc[k] for k in ("candidates", "accepted", "drops", "train_errors", "val_failures")},
                            "augmented_total": len(augmented[method])}
@@ -253,11 +300,11 @@ class Loop:
                     prev[method] = evals
                     self._write_summary(time.perf_counter() - t0)
                     if self._plateau(method):
-                        print(f"[{method}] validation accuracy has not improved for {self.cfg.patience} iterations: stopping it")
+                        self._say(f"[{method}] validation accuracy has not improved for {self.cfg.patience} iterations: stopping it")
                         active.remove(method)
         except BudgetSpent as e:
             self.stopped = f"{e}; everything finished before it is kept in {self.out.dir} (re-run to resume with a bigger budget)"
-            print(f"stopped: {self.stopped}")
+            self._say(f"stopped: {self.stopped}")
         except TeacherFailed as e:   # keep the summary of what is done, then let the caller say what failed
             self.stopped = f"the teacher failed: {e}"
             self._finish(t0)

@@ -56,11 +56,16 @@ def fake_teacher(fake, run, **kw):
 CFG = LoopConfig(methods=("sft", "pada"), iterations=1, samples=24, max_regen=1)
 
 
-def test_sim_demo_methods_artifacts_report_and_no_leak(tmp_path, workflow, iter0):
+def test_sim_demo_methods_artifacts_report_and_no_leak(tmp_path, workflow, iter0, capsys):
     run = new_run(tmp_path, iter0)
     teacher = make_teacher("sim", cache=run.path("teacher_cache.jsonl"), progress=False)
     cfg = LoopConfig(methods=("sft", "llm2llm", "pada"), iterations=1, samples=28)
-    summary = Loop(workflow, teacher, run, cfg).run()
+    summary = Loop(workflow, teacher, run, cfg, progress=True).run()
+    out = capsys.readouterr().out   # one text bar per method and iteration, each left at its end
+    for bar in ("sft iteration 0: 2/2 stages", "llm2llm iteration 1: 4/4 stages", "pada iteration 1: 6/6 stages"):
+        assert bar in out, out[-2000:]
+    bars = {line.split(":")[0] for line in out.replace("\r", "\n").splitlines() if "stages |" in line}
+    assert bars == {"sft iteration 0", "llm2llm iteration 1", "pada iteration 1"}, bars
     assert set(summary["methods"]) == {"sft", "llm2llm", "pada"}
     for m in ("sft", "llm2llm", "pada"):
         assert [r["iteration"] for r in summary["methods"][m]] == [0, 1]
