@@ -16,6 +16,7 @@ It deliberately holds no method logic: notebooks call the package's modules for 
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -27,13 +28,34 @@ def smoke() -> bool:
     return os.environ.get("PADA_SMOKE", "").strip() not in ("", "0", "false")
 
 
-def setup(quiet: bool = False):
-    """The profile for this session, with a line on the device, its memory and the teacher."""
+DRIVE_RUNS = "/content/drive/MyDrive/pada-lite/runs"   # where `setup(drive=True)` keeps the course on Colab
+
+
+def use_drive() -> str | None:
+    """On Colab: mount Google Drive and keep the run folders there (`PADA_RUNS`), so the course goes on
+    in a new runtime and survives a disconnect. The folder, or None (not on Colab: nothing changes)."""
+    import sys
+    if "google.colab" not in sys.modules:
+        print("drive: only on Colab; run folders stay local")
+        return None
+    from google.colab import drive   # noqa: F401  (Colab only)
+    drive.mount("/content/drive")
+    os.environ.setdefault("PADA_RUNS", DRIVE_RUNS)
+    os.makedirs(os.environ["PADA_RUNS"], exist_ok=True)
+    print(f"drive: run folders in {os.environ['PADA_RUNS']} (kept across runtimes)")
+    return os.environ["PADA_RUNS"]
+
+
+def setup(quiet: bool = False, drive: bool = False):
+    """The profile for this session, with a line on the device, its memory and the teacher.
+    `drive=True` keeps the run folders on Google Drive (Colab only; see `use_drive`)."""
     import torch
 
     from .profiles import default_profile_name, get_profile
     from .student import gpu_memory
 
+    if drive:
+        use_drive()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     profile = get_profile(default_profile_name())
     if not quiet:
@@ -61,11 +83,45 @@ def describe_teacher_choice(profile) -> str:
     return f"an OpenAI-compatible endpoint ({os.environ.get('PADA_BASE_URL') or 'OpenAI'}); the key is read, never shown"
 
 
-def course_run(name: str | None = None):
-    """The run folder the notebooks share: `runs/course-<profile>` (or `name`)."""
+_MOVED: set[str] = set()
+
+
+def course_settings() -> dict:
+    """What a course folder's results depend on: the profile, smoke or full work, and the teacher."""
+    from .profiles import default_profile_name, get_profile
+    profile = default_profile_name()
+    return {"profile": profile, "smoke": smoke(), "teacher": _teacher_kind(get_profile(profile))}
+
+
+def course_run(part: str | None = None):
+    """The run folder the notebooks share: `runs/course-<profile>` (06 and 07 add `-loop` / `-own`).
+
+    A folder is reused only with the settings that made it (`course.json`: profile, smoke or full,
+    teacher): a full run never picks up a smoke run's chance-level baseline. With other settings the
+    course moves to the first folder `...-2`, `...-3` made with these settings (or a new one), and
+    says so in one line."""
     from .profiles import default_profile_name
-    from .runs import Run
-    return Run(name or f"course-{default_profile_name()}")
+    from .runs import Run, runs_root
+    base = f"course-{default_profile_name()}" + (f"-{part}" if part else "")
+    want = course_settings()
+    name, n = base, 1
+    while (runs_root() / name / "course.json").exists():
+        have = json.loads((runs_root() / name / "course.json").read_text(encoding="utf-8"))
+        if have == want:
+            break
+        if name == base:
+            diff = ", ".join(f"{k} {have.get(k)!r} there, {want[k]!r} now" for k in want if have.get(k) != want[k])
+            first_diff = diff
+        n += 1
+        name = f"{base}-{n}"
+    run = Run(name)
+    if not run.has("course.json"):
+        run.write_json(want, "course.json")
+    if name != base and name not in _MOVED:   # said once per session
+        _MOVED.add(name)
+        print(f"course folder {runs_root() / base} was made with other settings ({first_diff}); "
+              f"using {run.dir}")
+    return run
 
 
 def course_teacher(profile, run, **kw):
@@ -93,10 +149,28 @@ def _diff(got, want, tol: float, path: str = "") -> list[str]:
     return [] if got == want else [f"{path or 'value'}: {got!r} vs reference {want!r}"]
 
 
-def check(name: str, got, want, tol: float = 1e-9) -> bool:
-    """Compare a learner's result with the reference and say what differs (nn-zero-to-hero's `cmp`)."""
+def _leaves(x) -> list:
+    if isinstance(x, dict):
+        return [v for val in x.values() for v in _leaves(val)]
+    if isinstance(x, (list, tuple)):
+        return [v for val in x for v in _leaves(val)]
+    return [x]
+
+
+def unanswered(got, want=None) -> bool:
+    """True for what an exercise left at its TODO returns: None, or a list/dict of nothing but None
+    (a stub called once per item), unless the reference itself is all None."""
     if got is None:
-        print(f"{name}: not done yet (the TODO cell returned None)")
+        return True
+    leaves = _leaves(got)
+    return bool(leaves) and all(v is None for v in leaves) and not (want is not None and all(v is None for v in _leaves(want)))
+
+
+def check(name: str, got, want, tol: float = 1e-9, hint=None) -> bool:
+    """Compare a learner's result with the reference and say what differs (nn-zero-to-hero's `cmp`).
+    `hint(got, want)` may explain the difference in the exercise's own terms (a line, or None)."""
+    if unanswered(got, want):
+        print(f"{name}: not done yet (the TODO still returns None)")
         return False
     diffs = _diff(got, want, tol)
     if not diffs:
@@ -106,7 +180,22 @@ def check(name: str, got, want, tol: float = 1e-9) -> bool:
     print(f"{name}: differs from the reference in {len(diffs)} place(s):")
     for d in diffs[:10]:
         print(f"  - {d}")
+    try:
+        why = hint(got, want) if hint else None
+    except Exception:   # a hint must never break the lesson, whatever the learner returned
+        why = None
+    if why:
+        print(f"  hint: {why}")
     return False
+
+
+def mine_or_reference(ok: bool, mine, reference, what: str):
+    """After an exercise: the learner's result when its check passed, else the reference, saying so in one line,
+    so the cells below run either way."""
+    if ok:
+        return mine
+    print(f"{what}: the cells below use the reference result until your answer matches it")
+    return reference
 
 
 # ---------------------------------------------------------------- hand-over between notebooks
@@ -123,7 +212,7 @@ def course_patterns(profile, wf, run, teacher):
         rows = read_jsonl(run.path("patterns", "patterns.jsonl"))
         patterns, note, student = [analysis.FailurePattern(**r) for r in rows], "notebook 03's patterns", None
     else:
-        model, tok, _ = wf.finetune(max_steps=20 if smoke() else None, output_dir=str(run.path("sft", "_trainer")))
+        model, tok, _ = wf.finetune(output_dir=str(run.path("sft", "_trainer")))
         res = wf.evaluate(model, tok, examples=wf.splits.validation[:60] if smoke() else wf.splits.validation)
         failures = res.failures[:40] if smoke() else res.failures
         analyses = analysis.analyse(teacher, wf.task, failures)

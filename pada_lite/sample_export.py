@@ -64,3 +64,14 @@ def write_ticket_export(path, n: int = 700, blanks: int = 6, resent: int = 9, se
                         "team": r["team"].title()})
     return {"path": str(path), "rows": len(rows), "blank": blanks, "resent": resent,
             "clean": {"rows": n, "labels": dict(sorted(Counter(lab for _, lab in tickets).items()))}}
+
+
+def clean_export(raw):
+    """The reference clean-up of the export (a pandas DataFrame of its columns): id, input, output
+    and channel; empty messages and repeated ones (ignoring case and spacing) dropped, the first kept.
+    Notebook 07 falls back to it while the learner's own `clean()` is unfinished."""
+    import pandas as pd
+    df = pd.DataFrame({"id": raw["ticket_id"], "input": raw["message"].str.strip(),
+                       "output": raw["team"].str.strip().str.lower(), "channel": raw["channel"]})
+    df = df[df["input"] != ""]
+    return df[~df["input"].map(normalize_text).duplicated()].reset_index(drop=True)

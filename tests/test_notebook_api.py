@@ -69,3 +69,75 @@ def test_course_hand_over_loads_what_earlier_notebooks_saved(tmp_path, monkeypat
     write_jsonl(run.path("patterns", "patterns.jsonl"), [])
     with pytest.raises(RuntimeError, match="no failure patterns"):
         course_patterns(NoCalls(), NoCalls(), run, NoCalls())
+
+
+@pytest.mark.parametrize("got,want", [
+    (None, [1]), ([None, None], [1, None]), ({"a": None, "b": None}, {"a": 1, "b": 2}), ({"a": [None]}, {"a": [3]})])
+def test_an_unfilled_exercise_is_not_done_yet_whatever_its_shape(got, want, capsys):
+    assert check("thing", got, want) is False
+    out = capsys.readouterr().out
+    assert "not done yet" in out and "differs" not in out
+
+
+def test_an_all_none_reference_can_still_be_matched(capsys):
+    assert check("verdicts", [None, None], [None, None]) is True
+    assert check("verdicts", [None, None], [None, "trivial"]) is False
+    assert "not done yet" in capsys.readouterr().out
+
+
+def test_a_hint_explains_the_difference_and_cannot_break_the_cell(capsys):
+    def budget(got, want):
+        return f"the shares must sum to the budget, {sum(want)}, and yours sum to {sum(got)}"
+    assert check("allocation", [47, 46, 46], [47, 47, 46], hint=budget) is False
+    assert "hint: the shares must sum to the budget, 140, and yours sum to 139" in capsys.readouterr().out
+    assert check("allocation", [1, "x"], [1, 2], hint=budget) is False   # a hint that raises says nothing
+    assert "hint" not in capsys.readouterr().out
+
+
+def test_mine_or_reference(capsys):
+    from pada_lite.notebook import mine_or_reference
+    assert mine_or_reference(True, "mine", "ref", "clean()") == "mine" and capsys.readouterr().out == ""
+    assert mine_or_reference(False, None, "ref", "clean()") == "ref"
+    assert "reference result" in capsys.readouterr().out
+
+
+def test_drive_is_colab_only_and_keeps_runs_there(monkeypatch, tmp_path, capsys):
+    import sys
+    import types
+
+    from pada_lite import notebook
+    monkeypatch.setenv("PADA_RUNS", "")   # recorded, so whatever use_drive sets is undone after the test
+    monkeypatch.delenv("PADA_RUNS")
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert notebook.use_drive() is None and "only on Colab" in capsys.readouterr().out
+    assert "PADA_RUNS" not in __import__("os").environ
+    mounted = []
+    colab = types.ModuleType("google.colab")
+    colab.drive = types.SimpleNamespace(mount=mounted.append)
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(notebook, "DRIVE_RUNS", str(tmp_path / "drive" / "runs"))
+    assert notebook.use_drive() == str(tmp_path / "drive" / "runs") and mounted == ["/content/drive"]
+    assert (tmp_path / "drive" / "runs").is_dir() and course_run().dir.parent == tmp_path / "drive" / "runs"
+
+
+def test_a_course_folder_is_reused_only_with_the_settings_that_made_it(monkeypatch, tmp_path, capsys):
+    from pada_lite import notebook
+    monkeypatch.setenv("PADA_RUNS", str(tmp_path))
+    monkeypatch.setenv("PADA_PROFILE", "tiny")
+    monkeypatch.delenv("PADA_TEACHER", raising=False)
+    monkeypatch.setattr(notebook, "_MOVED", set())
+    monkeypatch.setenv("PADA_SMOKE", "1")
+    smoke_run = course_run()
+    smoke_run.write_json({"accuracy": 0.15}, "sft", "done.json")           # a smoke run's chance-level baseline
+    assert smoke_run.dir == tmp_path / "course-tiny" and course_run().dir == smoke_run.dir
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("PADA_SMOKE", "0")                                   # now a full run
+    full = course_run()
+    assert full.dir == tmp_path / "course-tiny-2" and not full.has("sft", "done.json")
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "other settings (smoke True there, False now)" in out and "course-tiny-2" in out
+    assert course_run().dir == full.dir and capsys.readouterr().out == ""   # said once; the same folder again
+    monkeypatch.setenv("PADA_SMOKE", "1")
+    assert course_run().dir == smoke_run.dir                                # back to the smoke settings: their folder
+    assert course_run("loop").dir == tmp_path / "course-tiny-loop"
