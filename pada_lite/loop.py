@@ -125,7 +125,7 @@ class Loop:
             return
         from tqdm.std import tqdm   # text, not a widget: a saved notebook shows the finished bar
         self._bar = tqdm(total=total, desc=f"{method} iteration {i}", leave=True, file=sys.stdout,
-                         bar_format="{desc}: {n}/{total} stages |{bar:20}| {postfix} [{elapsed}]")
+                         bar_format="{desc}: {n}/{total} stages |{bar:20}| [{elapsed}]{postfix}")
         try:
             yield
             self._bar.set_postfix_str("done")
