@@ -102,16 +102,14 @@ def course_run(part: str | None = None):
     says so in one line."""
     from .profiles import default_profile_name
     from .runs import Run, runs_root
+
+    def made_with(name: str) -> dict | None:
+        p = runs_root() / name / "course.json"
+        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
     base = f"course-{default_profile_name()}" + (f"-{part}" if part else "")
-    want = course_settings()
-    name, n = base, 1
-    while (runs_root() / name / "course.json").exists():
-        have = json.loads((runs_root() / name / "course.json").read_text(encoding="utf-8"))
-        if have == want:
-            break
-        if name == base:
-            diff = ", ".join(f"{k} {have.get(k)!r} there, {want[k]!r} now" for k in want if have.get(k) != want[k])
-            first_diff = diff
+    want, name, n = course_settings(), base, 1
+    while made_with(name) not in (None, want):
         n += 1
         name = f"{base}-{n}"
     run = Run(name)
@@ -119,8 +117,9 @@ def course_run(part: str | None = None):
         run.write_json(want, "course.json")
     if name != base and name not in _MOVED:   # said once per session
         _MOVED.add(name)
-        print(f"course folder {runs_root() / base} was made with other settings ({first_diff}); "
-              f"using {run.dir}")
+        have = made_with(base)
+        diff = ", ".join(f"{k} {have.get(k)!r} there, {v!r} now" for k, v in want.items() if have.get(k) != v)
+        print(f"course folder {runs_root() / base} was made with other settings ({diff}); using {run.dir}")
     return run
 
 
