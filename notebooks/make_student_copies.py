@@ -64,7 +64,7 @@ def student_copy(nb, name: str = "the course notebook"):
     nb = copy.deepcopy(nb)
     for i, cell in enumerate(nb.cells):
         if i == 0 and cell.cell_type == "markdown":   # the badge opens the learner's copy
-            cell.source = cell.source.replace(f"/blob/main/notebooks/{name}", f"/blob/main/notebooks/student/{name}")
+            cell.source = re.sub(rf"(/blob/[^/\s)]+/notebooks/){re.escape(name)}", rf"\g<1>student/{name}", cell.source)
         if cell.cell_type == "markdown" and "answers" in cell.get("metadata", {}).get("tags", []):
             cell.source = ANSWERS.format(name=name)
         if cell.cell_type != "code":

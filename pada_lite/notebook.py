@@ -21,6 +21,7 @@ import math
 import os
 
 REPO = "pada-lite/pada-lite"          # the GitHub repository the Colab badges and installs point at
+RELEASE = "v0.1.0"   # the tag the notebooks install on Colab and their badges open: the release they were tested with
 
 
 def smoke() -> bool:

