@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -104,6 +105,12 @@ def fix_special_tokens(model, tok) -> None:
     gc.do_sample, gc.temperature, gc.top_p, gc.top_k = False, None, None, None
 
 
+def load_tokenizer(profile: Profile, texts: list[str] | None = None):
+    """The student's tokenizer alone (its chat template included): to measure text before any model loads."""
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(student_source(profile, texts))
+
+
 def load_student(profile: Profile, texts: list[str] | None = None, source: str | None = None):
     """(model, tokenizer) for a profile, in eval mode, with pad/eos fixed."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -128,6 +135,15 @@ def load_student(profile: Profile, texts: list[str] | None = None, source: str |
     return model, tok
 
 
+@contextmanager
+def _peft_quiet():
+    """peft asks models for `is_gradient_checkpointing`, a name transformers 5 deprecates (a FutureWarning
+    on every LoRA wrap or adapter load): nothing for a learner to act on, so only that warning is dropped."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*gradient_checkpointing.*", category=FutureWarning)
+        yield
+
+
 def add_lora(model, profile: Profile, seed: int = 0):
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
     from transformers import set_seed
@@ -136,8 +152,7 @@ def add_lora(model, profile: Profile, seed: int = 0):
     cfg = LoraConfig(r=profile.lora_r, lora_alpha=profile.lora_alpha, lora_dropout=profile.lora_dropout,
                      target_modules=LORA_TARGETS, modules_to_save=list(profile.lora_modules_to_save) or None,
                      bias="none", task_type="CAUSAL_LM")
-    with warnings.catch_warnings():  # peft calls names transformers 5 deprecates; nothing for a learner to act on
-        warnings.filterwarnings("ignore", message=".*gradient_checkpointing.*", category=FutureWarning)
+    with _peft_quiet():
         if profile.load_in_4bit:
             # casts norms to fp32, enables input grads (and gradient checkpointing if asked)
             model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing,
@@ -165,7 +180,8 @@ def load_adapter(profile: Profile, adapter_dir: str | Path, texts: list[str] | N
     from peft import PeftModel
 
     model, tok = load_student(profile, texts)
-    model = PeftModel.from_pretrained(model, str(adapter_dir))
+    with _peft_quiet():
+        model = PeftModel.from_pretrained(model, str(adapter_dir))
     model.eval()
     return model, tok
 
