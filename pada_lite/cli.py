@@ -14,49 +14,183 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import time
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", default=None, help="colab | cpu | tiny (default: $PADA_PROFILE, else colab with a GPU, tiny without)")
-    p.add_argument("--task", default="bundled", help="bundled | gsm8k | sst2 | trec | hub:<id> | a .jsonl/.csv file")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--seed-size", type=int, default=None, help="keep only this many training examples (low-data regime)")
-    p.add_argument("--run", default=None, help="run folder name under runs/ (default: a timestamp)")
-    p.add_argument("--epochs", type=float, default=None, help="override the profile's epochs")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    f = p.add_argument_group("your own .jsonl/.csv file (--task my_data.csv)")
-    f.add_argument("--input-field", default=None, help="the column holding the model's input (default: input)")
-    f.add_argument("--output-field", default=None, help="the column holding the answer (default: output)")
-    f.add_argument("--answer-type", default=None, choices=["label", "number", "text"], help="default: label")
-    f.add_argument("--labels", default=None, help="comma-separated allowed labels (default: those in the file)")
-    f.add_argument("--description", default=None, help="one or two sentences on the task, for the teacher")
-    f.add_argument("--n-validation", type=_size, default=None, help="validation split: a fraction (0.2) or a count")
-    f.add_argument("--n-test", type=_size, default=None, help="test split: a fraction (0.2) or a count")
+class UsageError(Exception):
+    """A mistake on the command line: one line on stderr, exit code 2, no traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):   # argparse's own complaints, as one line like every other
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _number(kind, low=None, high=None, low_open=False, what=""):
+    """An argparse type: `kind` (int/float) within [low, high] (low excluded when low_open)."""
+    def parse(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}"
+                                             f"{' ' + what if what else ''}") from None
+        if (low is not None and (v <= low if low_open else v < low)) or (high is not None and v > high):
+            rng = (f"above {low}" if low_open else f"at least {low}") if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: give a value {rng}{' ' + what if what else ''}")
+        return v
+    return parse
 
 
 def _size(text: str):
-    """'0.3' -> 0.3, '200' -> 200: the loaders take a fraction or a whole count."""
-    v = float(text)
-    return int(v) if v >= 1 and v == int(v) else v
+    """'0.3' -> 0.3, '20%' -> 0.2, '200' -> 200: a fraction, a percentage or a whole count."""
+    from .data import parse_size
+    try:
+        v = parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    if v <= 0 or (v >= 1 and v != int(v)):
+        raise argparse.ArgumentTypeError(f"{text!r}: every split needs examples; give a fraction (0.2), a percentage "
+                                         "(20%) or a whole count (200)")
+    return v
 
 
-_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description", "n_validation", "n_test")
+def _run_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: a run name is one folder name under runs/: letters, digits, "
+                                         "'.', '_' and '-'")
+    return text
+
+
+def _delimiter(text: str) -> str:
+    from .data import DELIMITERS
+    names = {**{v: k for k, v in DELIMITERS.items()}, **{k: k for k in DELIMITERS}, "\\t": "\t", "tab": "\t"}
+    if text not in names:
+        raise argparse.ArgumentTypeError(f"{text!r}: use one of , ; tab | (or comma, semicolon, pipe)")
+    return names[text]
+
+
+def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
+    p.add_argument("--profile", default=None, help="colab | cpu | tiny (default: $PADA_PROFILE, else colab with a GPU, tiny without)")
+    p.add_argument("--task", default="bundled", help="bundled | gsm8k | sst2 | trec | hub:<id> | a .jsonl/.json/.csv/.tsv file")
+    p.add_argument("--seed", type=_number(int), default=0)
+    p.add_argument("--seed-size", type=_number(int, 1), default=None,
+                   help="keep only this many training examples (low-data regime)")
+    p.add_argument("--run", type=_run_name, default=None, help="run folder name under runs/ (default: a timestamp)")
+    p.add_argument("--epochs", type=_number(float, 0, low_open=True), default=None,
+                   help="override the profile's epochs" if training else argparse.SUPPRESS)
+    p.add_argument("--max-len", type=_number(int, 32), default=None, help="override the profile's max_len: the "
+                   "tokens of prompt and answer one example may hold (colab 512, cpu 256, tiny 192)")
+    p.add_argument("--long-inputs", default="refuse", choices=["refuse", "truncate"],
+                   help="an example longer than the profile's max_len tokens: refuse it, naming its file and line "
+                   "(default), or cut its input at the end to fit, with a count on screen (training and evaluation alike)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    f = p.add_argument_group("your own .jsonl/.json/.csv/.tsv file (--task my_data.csv)")
+    f.add_argument("--input-field", default=None, help="the column holding the model's input (default: input)")
+    f.add_argument("--output-field", default=None, help="the column holding the answer (default: output)")
+    f.add_argument("--answer-type", default=None, choices=["label", "number", "text"],
+                   help="default: label. number: the answer is a number, or a worked solution ending in '#### N' "
+                   "(GSM8K's format): then N is the gold answer and the whole solution is what the student trains on")
+    f.add_argument("--labels", default=None, help="comma-separated allowed labels (default: those in the file; "
+                   "label answers only)")
+    f.add_argument("--description", default=None, help="one or two sentences on the task, for the teacher")
+    f.add_argument("--delimiter", type=_delimiter, default=None, help="a CSV's separator: , ; tab | "
+                   "(default: read from its header line; Excel writes ; in much of Europe)")
+    p.add_argument("--n-validation", type=_size, default=None,
+                   help="validation split: a fraction (0.2), a percentage (20%%) or a count")
+    p.add_argument("--n-test", type=_size, default=None, help="test split: a fraction (0.2), a percentage (20%%) or a count")
+
+
+_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description", "delimiter")
+_SIZES = ("n_validation", "n_test")
+# how an option is written in Python (the loaders' messages) -> on this command line
+_FLAGS = {"input_field": "--input-field", "output_field": "--output-field", "answer_type": "--answer-type",
+          "labels": "--labels", "description": "--description", "delimiter": "--delimiter",
+          "n_validation": "--n-validation", "n_test": "--n-test", "validation": "--n-validation",
+          "test": "--n-test", "seed_size": "--seed-size", "long_inputs": "--long-inputs", "max_len": "--max-len"}
+
+
+def in_flags(message: str) -> str:
+    """A loader's message in the flags the user typed: `input_field=` -> `--input-field`,
+    `validation=0.5` -> `--n-validation 0.5`, `long_inputs='truncate'` -> `--long-inputs truncate`."""
+    message = message.replace(", or pass api_key=...", "")
+
+    def flag(m):
+        quoted = m.group(2) if m.group(2) is not None else m.group(3)
+        value = quoted if quoted is not None else m.group(4).rstrip(".")
+        rest = "" if quoted is not None else m.group(4)[len(value):]
+        return _FLAGS[m.group(1)] + (f" {value}" if value else "") + rest
+    return re.sub(r"\b(" + "|".join(_FLAGS) + r")=(?:'([^']*)'|\"([^\"]*)\"|([^\s,;:]*))", flag, message)
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check(args, profile) -> None:
+    """Refuse what cannot apply, naming what would (before anything is loaded or paid for)."""
+    from .data import FILE_TYPES, SPREADSHEETS
+    from .profiles import PROFILES
+    given = [k for k in _FILE_OPTIONS if getattr(args, k, None) is not None]
+    task = args.task
+    own = task.startswith("file:") or task.lower().endswith(FILE_TYPES + SPREADSHEETS) or os.path.isdir(task)
+    if task.startswith("hub:"):   # a hub dataset takes the same fields, but is no CSV
+        given = [k for k in given if k == "delimiter"]
+        own = False
+    if given and not own:
+        raise UsageError(f"{', '.join(map(_option, given))} appl{'ies' if len(given) == 1 else 'y'} only to your own "
+                         f"file (--task my_data.csv); the {task!r} task defines its own fields and answers")
+    if args.labels is not None and (args.answer_type or "label") != "label":
+        raise UsageError(f"--labels applies only to label answers (--answer-type label); these answers are "
+                         f"{args.answer_type}s: drop --labels")
+    if args.labels is not None and len([x for x in args.labels.split(",") if x.strip()]) < 2:
+        raise UsageError(f"--labels {args.labels!r}: give at least two labels, comma-separated (billing,shipping)")
+    if args.description is not None and not args.description.strip():
+        raise UsageError("--description is empty: give one or two sentences on the task, or leave it out")
+    if args.command == "evaluate" and args.epochs is not None:
+        raise UsageError("--epochs applies to training (finetune, run, demo), not evaluate")
+    if args.command == "evaluate" and args.adapter and not os.path.isfile(os.path.join(args.adapter, "adapter_config.json")):
+        raise UsageError(f"--adapter {args.adapter}: no adapter there (adapter_config.json missing); give the folder "
+                         "a finetune or run saved, e.g. runs/NAME/adapter")
+    if profile not in PROFILES:
+        raise UsageError(f"{'--profile' if args.profile else 'PADA_PROFILE'} {profile!r}: use one of {', '.join(PROFILES)}")
+    if args.fn is not cmd_loop:
+        return
+    from .loop import METHODS
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if bad := [m for m in methods if m not in METHODS] or ([] if methods else ["(none)"]):
+        raise UsageError(f"--methods: unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
+    kind = args.teacher or PROFILES[profile].teacher
+    only = {"sim": ["analyst_noise", "flaw_rate"],
+            "openai": ["model", "analyst_model", "generator_model", "checker_model", "base_url", "budget", "timeout",
+                       "max_retries"] + (["price"] if args.price else [])}
+    for other, names in only.items():
+        if other != kind and (wrong := [n for n in names if getattr(args, n) not in (None, [])]):
+            raise UsageError(f"{', '.join(map(_option, wrong))} appl{'ies' if len(wrong) == 1 else 'y'} only to "
+                             f"--teacher {other}; this run's teacher is {kind}")
+    if args.base_url is not None and not re.match(r"https?://[^\s/]+", args.base_url):
+        raise UsageError(f"--base-url {args.base_url!r}: give the endpoint's URL, e.g. http://127.0.0.1:8080/v1")
 
 
 def _workflow(args):
-    """The Workflow the command line asks for; file options go to the file loader (a clear
-    DataError names the options a built-in task accepts)."""
+    """The Workflow the command line asks for, its examples measured against the profile's max_len
+    (refused or cut, --long-inputs) before anything else is loaded or paid for."""
+    from .profiles import default_profile_name
     from .workflow import Workflow
 
-    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    task_kw = {k: getattr(args, k) for k in _FILE_OPTIONS if getattr(args, k, None) is not None}
+    profile = (args.profile or default_profile_name()).lower()
+    _check(args, profile)
+    overrides = {k: getattr(args, k) for k in ("epochs", "max_len") if getattr(args, k) is not None}
+    task_kw = {k: getattr(args, k) for k in _FILE_OPTIONS + _SIZES if getattr(args, k, None) is not None}
     if "labels" in task_kw:
         task_kw["labels"] = [x.strip() for x in task_kw["labels"].split(",") if x.strip()]
-    return Workflow.create(args.profile, args.task, seed=args.seed, seed_size=args.seed_size,
-                           progress=not args.quiet, profile_overrides=overrides, **task_kw)
+    task = f"file:{args.task}" if os.path.isdir(args.task) else args.task   # a folder of split files
+    wf = Workflow.create(profile, task, seed=args.seed, seed_size=args.seed_size, progress=not args.quiet,
+                         profile_overrides=overrides, long_inputs=args.long_inputs, **task_kw)
+    wf.fit_lengths()
+    return wf
 
 
 def _setup(args):
@@ -102,30 +236,35 @@ def _train_and_report(wf, run, split: str) -> dict:
 
 def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
     p.add_argument("--methods", default=methods, help="comma-separated: sft, llm2llm, pada, pada-val-only, pada-train-only, pada-no-qc")
-    p.add_argument("--iterations", type=int, default=3, help="augmentation iterations after the seed fine-tune")
-    p.add_argument("--samples", type=int, default=140, help="pattern-guided samples per iteration")
+    p.add_argument("--iterations", type=_number(int, 0), default=3, help="augmentation iterations after the seed fine-tune")
+    p.add_argument("--samples", type=_number(int, 1), default=140, help="pattern-guided samples per iteration")
     p.add_argument("--parity", action="store_true", help="the same number of accepted samples for every augmenting method")
-    p.add_argument("--patience", type=int, default=None, help="stop a method after this many iterations without a validation gain")
+    p.add_argument("--patience", type=_number(int, 1), default=None,
+                   help="stop a method after this many iterations without a validation gain")
     p.add_argument("--teacher", default=None, choices=["sim", "openai"], help="default: the profile's (sim offline, openai on colab)")
     p.add_argument("--model", default=None, help="one model for every teacher role (openai)")
     for role in ("analyst", "generator", "checker"):
         p.add_argument(f"--{role}-model", default=None, help=f"the {role}'s model (openai)")
     p.add_argument("--base-url", default=None, help="any OpenAI-compatible endpoint (default: OpenAI); the key comes from "
                    "PADA_API_KEY / OPENAI_API_KEY, Colab secrets, or a prompt")
-    p.add_argument("--budget", type=float, default=None, help="teacher budget in USD for the whole run, over all its "
-                   "sessions: the run stops cleanly before a call could pass it")
+    p.add_argument("--budget", type=_number(float, 0, low_open=True, what="USD"), default=None,
+                   help="teacher budget in USD for the whole run, over all its sessions: the run stops cleanly before "
+                   "a call could pass it (openai)")
     p.add_argument("--price", action="append", default=[], metavar="MODEL=IN,OUT", type=_price,
-                   help="USD per 1M input and output tokens for a model without a built-in price (repeatable)")
-    p.add_argument("--timeout", type=float, default=60, help="seconds to wait for one teacher reply (default 60)")
-    p.add_argument("--max-retries", type=int, default=4, help="retries of a rate limit, server error, timeout or lost "
-                   "connection per request, with backoff (default 4)")
-    p.add_argument("--max-failed-share", type=float, default=0.5, help="stop the run when more than this share of a "
-                   "stage's teacher requests fail (default 0.5)")
+                   help="USD per 1M input and output tokens for a model without a built-in price (repeatable; openai)")
+    p.add_argument("--timeout", type=_number(float, 0, low_open=True, what="seconds"), default=None,
+                   help="seconds to wait for one teacher reply (default 60; openai)")
+    p.add_argument("--max-retries", type=_number(int, 0), default=None, help="retries of a rate limit, server error, "
+                   "timeout or lost connection per request, with backoff (default 4; openai)")
+    p.add_argument("--max-failed-share", type=_number(float, 0, 1), default=0.5, help="stop the run when more than "
+                   "this share of a stage's teacher requests fail (default 0.5)")
     p.add_argument("--no-preflight", action="store_true", help="skip the check that each teacher model answers before "
                    "any training")
-    p.add_argument("--workers", type=int, default=8, help="concurrent teacher calls")
-    p.add_argument("--analyst-noise", type=float, default=0.1, help="simulated teacher: share of wrong analyses")
-    p.add_argument("--flaw-rate", type=float, default=0.1, help="simulated teacher: share of flawed generated samples")
+    p.add_argument("--workers", type=_number(int, 1), default=8, help="concurrent teacher calls")
+    p.add_argument("--analyst-noise", type=_number(float, 0, 1), default=None,
+                   help="simulated teacher: share of wrong analyses (default 0.1; sim)")
+    p.add_argument("--flaw-rate", type=_number(float, 0, 1), default=None,
+                   help="simulated teacher: share of flawed generated samples (default 0.1; sim)")
 
 
 def _price(text: str):
@@ -161,6 +300,9 @@ def cmd_loop(args) -> int:
     cfg = LoopConfig(methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()), iterations=args.iterations,
                      samples=args.samples, parity=args.parity, patience=args.patience)
     kind = args.teacher or wf.profile.teacher
+    if kind == "sim" and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
+        from .sim import check_task   # a task it cannot read is refused before a run folder exists
+        check_task(wf.task, [e.input for e in wf.splits.train])
     roles = ("analyst", "generator", "checker")
     models = {**(dict.fromkeys(roles, args.model) if args.model else {}),
               **{r: getattr(args, f"{r}_model") for r in roles if getattr(args, f"{r}_model")}}
@@ -169,9 +311,12 @@ def cmd_loop(args) -> int:
     # cannot be used leaves nothing behind (its cache and call log are written on first use)
     teacher = make_teacher(kind, models=models or None, base_url=args.base_url,
                            cache=runs_root() / args.run / "teacher_cache.jsonl", budget_usd=args.budget,
-                           prices=dict(args.price), workers=args.workers, progress=not args.quiet, timeout=args.timeout,
-                           max_retries=args.max_retries, max_failed_share=args.max_failed_share,
-                           analyst_noise=args.analyst_noise, flaw_rate=args.flaw_rate, seed=args.seed)
+                           prices=dict(args.price), workers=args.workers, progress=not args.quiet,
+                           timeout=60 if args.timeout is None else args.timeout,
+                           max_retries=4 if args.max_retries is None else args.max_retries,
+                           max_failed_share=args.max_failed_share,
+                           analyst_noise=0.1 if args.analyst_noise is None else args.analyst_noise,
+                           flaw_rate=0.1 if args.flaw_rate is None else args.flaw_rate, seed=args.seed)
     print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} | "
           f"train/validation/test {wf.splits.sizes()}\nteacher: {teacher.describe()}")
     if not args.no_preflight and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
@@ -227,7 +372,7 @@ def cmd_evaluate(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="pada-lite", description="Evaluation-driven data augmentation for small LMs, as a teaching kit.")
+    ap = _Parser(prog="pada-lite", description="Evaluation-driven data augmentation for small LMs, as a teaching kit.")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="the main job: SFT vs LLM2LLM vs PaDA on the bundled task (offline by default)")
     _common(p)
@@ -242,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="validation", choices=["validation", "test"], help="split to report on")
     p.set_defaults(fn=cmd_finetune)
     p = sub.add_parser("evaluate", help="evaluate the base student or a saved adapter")
-    _common(p)
+    _common(p, training=False)
     p.add_argument("--adapter", default=None, help="a saved adapter folder (runs/NAME/adapter)")
     p.add_argument("--split", default="validation", choices=["train", "validation", "test"])
     p.set_defaults(fn=cmd_evaluate)
@@ -251,7 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as e:
+        print(f"pada-lite: error: {e}", file=sys.stderr)
+        return 2
     if getattr(args, "quiet", False):
         from transformers.utils import logging as hf_logging
         hf_logging.disable_progress_bar()  # the "Loading weights" bars
@@ -262,9 +411,10 @@ def main(argv: list[str] | None = None) -> int:
     from .teacher import TeacherFailed, TeacherUnusable
     try:
         return args.fn(args)
-    except (DataError, FileNotFoundError, RunMismatch, TaskNotUnderstood, TeacherUnusable) as e:
-        # bad input: say what and where, without a traceback; everything already written stays
-        print(f"pada-lite: error: {e}", file=sys.stderr)
+    except (UsageError, DataError, FileNotFoundError, RunMismatch, TaskNotUnderstood, TeacherUnusable) as e:
+        # bad input: say what and where in one line, in the user's flags, without a traceback;
+        # everything already written stays
+        print(f"pada-lite: error: {in_flags(str(e))}", file=sys.stderr)
         return 2
     except TeacherFailed as e:
         print(f"pada-lite: error: {e}. Everything finished is kept; fix this and resume with --run {args.run}",

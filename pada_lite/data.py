@@ -2,7 +2,8 @@
 
 What it does:
 - `read_jsonl` / `write_jsonl`: one JSON object per line, UTF-8.
-- `load_examples`: a .jsonl or .csv file -> `Example`s, checked row by row.
+- `load_examples`: a .jsonl, .json (an array), .csv or .tsv file -> `Example`s, checked row by row
+  (a CSV's delimiter sniffed from its header; GSM8K's '#### N' answers split into gold and target).
 - `Splits` + `make_splits`: seeded, disjoint train/validation/test, optionally keeping only a
   small "seed" training set (the low-data regime of LLM2LLM); saved as three .jsonl files.
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
@@ -10,7 +11,8 @@ What it does:
 - `dataset_card`: a short markdown summary for notebooks.
 
 Every bad input raises `DataError`; its message names the file, the line (1-based) and the
-field, and says what to do. It deliberately does not tokenize, build prompts (see `tasks.py`),
+field, and says what to do, quoting at most a few dozen characters of any value. Options are
+named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately does not tokenize, build prompts (see `tasks.py`),
 clean or deduplicate text, or guess its way past a broken file: it stops and says where.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
@@ -29,11 +31,17 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from pada_lite.tasks import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, parse_number
+from pada_lite.tasks import (Example, LabelTask, NumberTask, Task, TextTask, normalize_text, quote,
+                             split_solution)
 
 SPLITS = ("train", "validation", "test")
 _ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
-KNOWN_TASKS = ("bundled", "gsm8k", "sst2", "trec", "hub:<dataset_id>", "file:<path> (or a path ending in .jsonl/.csv)")
+KNOWN_TASKS = ("bundled", "gsm8k", "sst2", "trec", "hub:<dataset_id>",
+               "file:<path> (or a path ending in .jsonl, .json, .csv or .tsv)")
+FILE_TYPES = (".jsonl", ".json", ".csv", ".tsv")
+# what spreadsheet programs save natively: one line saying how to export instead
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 class DataError(ValueError):
@@ -79,9 +87,22 @@ def _jsonl_rows(path) -> list[tuple[int, dict]]:
     return rows
 
 
-def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
-    """The header and (line number, row dict) for each non-blank record."""
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+def sniff_delimiter(path: Path, text: str) -> str:
+    """The delimiter of a CSV's header line: the one of , ; tab | that occurs most outside quotes.
+    Excel writes ';' where the decimal mark is a comma (much of Europe); .tsv files use tabs."""
+    head = next((line for line in text.split("\n") if line.strip()), "")
+    head = re.sub(r'"[^"]*"', "", head)   # a quoted header may hold any character
+    counts = {d: head.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ("\t" if path.suffix.lower() == ".tsv" else ",")
+
+
+def _csv_rows(path: Path, delimiter: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header and (line number, row dict) for each non-blank record; `delimiter` None sniffs it."""
+    text = _read_text(path)
+    if delimiter is None:
+        delimiter = sniff_delimiter(path, text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header, rows, start = None, [], 1
     try:
         for rec in reader:
@@ -89,14 +110,66 @@ def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
                 if header is None:
                     header = [h.strip() for h in rec]
                 elif len(rec) != len(header):
+                    name = DELIMITERS[delimiter]
                     raise DataError(f"{path}, line {start}: {len(rec)} values but the header has {len(header)} "
-                                    f"columns ({', '.join(header)}). Quote values that contain commas.")
+                                    f"columns ({', '.join(header)}), {name}-separated. Quote values that contain a "
+                                    f"{name}, or name the separator (delimiter=).")
                 else:
                     rows.append((start, dict(zip(header, rec))))
             start = reader.line_num + 1
     except csv.Error as e:
         raise DataError(f"{path}, line {reader.line_num}: malformed CSV ({e}). Check the quotes on that line.") from None
     return header or [], rows
+
+
+def _json_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) for each record of a JSON array file ([{...}, {...}], what
+    pandas.to_json(orient="records") and many exports write). A .json file that is really JSON
+    Lines (one object per line) is read as such."""
+    text = _read_text(path)
+    body = text.lstrip()
+    if not body.startswith("["):
+        if body.startswith("{"):
+            try:
+                json.loads(body)
+            except json.JSONDecodeError:   # several objects: JSON Lines under a .json name
+                return _jsonl_rows(path)
+            raise DataError(f"{path}: one JSON object, not a list of examples. Write a JSON array "
+                            '[{"input": "...", "output": "..."}, ...] or one object per line (.jsonl).')
+        if not body:
+            return []
+        raise DataError(f"{path}, line 1: not a JSON array of objects. Write [{{...}}, {{...}}] or one object per line (.jsonl).")
+    dec, rows = json.JSONDecoder(), []
+    i = len(text) - len(body) + 1
+    line_at = lambda k: text.count("\n", 0, k) + 1
+    while True:
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        if i < len(text) and text[i] == "]" and not rows:
+            break
+        try:
+            obj, end = dec.raw_decode(text, i)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}, line {e.lineno}: malformed JSON ({e.msg} at column {e.colno}). "
+                            "Check that line; the file must be one JSON array of objects.") from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{path}, line {line_at(i)}: expected a JSON object {{...}} in the array, got "
+                            f"{type(obj).__name__}.")
+        rows.append((line_at(i), obj))
+        i = end
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        if i < len(text) and text[i] == ",":
+            i += 1
+            continue
+        if i < len(text) and text[i] == "]":
+            break
+        raise DataError(f"{path}, line {line_at(i)}: malformed JSON (expected ',' or ']' after the object "
+                        f"that starts on line {rows[-1][0]}). The file must be one JSON array of objects.")
+    if text[i + 1:].strip():
+        raise DataError(f"{path}, line {line_at(i + 1 + len(text[i + 1:]) - len(text[i + 1:].lstrip()))}: "
+                        "text after the end of the JSON array. Delete it.")
+    return rows
 
 
 def read_jsonl(path) -> list[dict]:
@@ -121,27 +194,45 @@ _HINTS = {"input": "input_field= to the column that holds the input text",
           "target": "target_field= to the column that holds the training target, or leave it None"}
 
 
-def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
-                  target_field=None, task: Task | None = None) -> list[Example]:
-    """A .jsonl or .csv file -> Examples. Unknown columns go to `meta`; `task` checks each gold answer."""
-    path = Path(path)
+def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, list[tuple[int, dict]]]:
+    """(the CSV header or None, (line number, record) per example) for any supported file type."""
     ext = path.suffix.lower()
-    if ext not in (".jsonl", ".csv"):
-        raise DataError(f"{path}: unsupported file type '{ext or '(none)'}'. "
-                        "Use .jsonl (one JSON object per line) or .csv (UTF-8, with a header row).")
+    if ext in SPREADSHEETS:
+        raise DataError(f"{path}: a spreadsheet file; in your spreadsheet program use Save As / Download -> "
+                        "'CSV UTF-8 (comma delimited)' and pass the .csv file.")
+    if ext not in FILE_TYPES:
+        raise DataError(f"{path}: unsupported file type '{ext or '(none)'}'. Use .jsonl (one JSON object per line), "
+                        ".json (an array of objects), or .csv/.tsv (UTF-8, with a header row).")
+    if delimiter is not None and ext not in (".csv", ".tsv"):
+        raise DataError(f"{path}: delimiter={delimiter!r} applies only to .csv/.tsv files.")
+    if ext in (".csv", ".tsv"):
+        return _csv_rows(path, delimiter)
+    return None, (_json_rows(path) if ext == ".json" else _jsonl_rows(path))
+
+
+def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
+                  target_field=None, task: Task | None = None, delimiter: str | None = None) -> list[Example]:
+    """A .jsonl, .json (array), .csv or .tsv file -> Examples. Unknown columns go to `meta`; `task`
+    checks each gold answer. A CSV's delimiter is sniffed from its header unless given. With a
+    NumberTask, an answer that ends in '#### N' (GSM8K's format) means gold N and trains on the
+    whole solution."""
+    return [ex for _, ex in _load_examples(Path(path), input_field, output_field, id_field, tags_field,
+                                           target_field, task, delimiter)]
+
+
+def _load_examples(path: Path, input_field, output_field, id_field, tags_field, target_field, task,
+                   delimiter) -> list[tuple[int, Example]]:
+    """(line number, Example) per example: `load_examples`, keeping where each one came from."""
     needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
-    if ext == ".csv":
-        header, rows = _csv_rows(path)
-        for f, role in needed.items():  # a missing column is the header's fault: line 1
-            if header and f not in header:
-                raise DataError(f"{path}, line 1: missing field '{f}' (fields present: {', '.join(header)}). "
-                                f"Set {_HINTS[role]}.")
-    else:
-        rows = _jsonl_rows(path)
+    header, rows = _file_rows(path, delimiter)
+    for f, role in needed.items():  # a missing column is the header's fault: line 1
+        if header and f not in header:
+            raise DataError(f"{path}, line 1: missing field '{f}' (fields present: {', '.join(header)}). "
+                            f"Set {_HINTS[role]}.")
     if not rows:
         raise DataError(f"{path}: no examples (the file is empty, blank or only a header). Add one example per line.")
     used = {input_field, output_field, id_field, tags_field, target_field}
-    examples, seen, texts = [], {}, {}
+    out, seen, texts = [], {}, {}
     for n, row in rows:
         # 1. required fields: present, plain values, not empty
         vals = {}
@@ -155,34 +246,43 @@ def load_examples(path, input_field="input", output_field="output", id_field="id
             if role != "target" and (v is None or not str(v).strip()):
                 raise DataError(f"{path}, line {n}: empty value in field '{f}'. Fill it in or delete the line.")
             vals[role] = None if v is None else str(v).strip()
-        # 2. id: given, or generated from the file name and line number
+        # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
+        if isinstance(task, NumberTask) and task.marker in vals["output"]:
+            final, solution = split_solution(vals["output"], task.marker)
+            if final is None:
+                raise DataError(f"{path}, line {n}: field '{output_field}' has '{task.marker}' but no number after "
+                                f"it ({quote(vals['output'][-60:])} at its end). End the answer with "
+                                f"'{task.marker} <number>'.")
+            vals["target"] = vals.get("target") or solution
+            vals["output"] = final
+        # 3. id: given, or generated from the file name and line number
         eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n}"
         if eid in seen:
-            raise DataError(f"{path}, line {n}: duplicate id '{eid}' in field '{id_field}' (also on line {seen[eid]}). "
-                            f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
+            raise DataError(f"{path}, line {n}: duplicate id {quote(eid)} in field '{id_field}' (also on line "
+                            f"{seen[eid]}). Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
         seen[eid] = n
         key = normalize_text(vals["input"])
         if key in texts:
             first, answer = texts[key]
-            same = "the same answer" if answer == vals["output"] else f"another answer ({answer!r} there)"
+            same = "the same answer" if answer == vals["output"] else f"another answer ({quote(answer)} there)"
             raise DataError(f"{path}, line {n}: the same '{input_field}' as line {first}, with {same}. A repeated "
                             "input can land in training and test at once (leakage): delete one of the lines.")
         texts[key] = (n, vals["output"])
-        # 3. tags: a list, or 'a;b' text (CSV)
+        # 4. tags: a list, or 'a;b' text (CSV)
         tags = row.get(tags_field) or []
         tags = tags.split(";") if isinstance(tags, str) else tags
         if not isinstance(tags, list):
-            raise DataError(f"{path}, line {n}: field '{tags_field}' must be a list or 'a;b' text, got {tags!r}.")
+            raise DataError(f"{path}, line {n}: field '{tags_field}' must be a list or 'a;b' text, got {quote(tags)}.")
         meta = {k: v for k, v in row.items() if k not in used}
         ex = Example(eid, vals["input"], vals["output"], [str(t).strip() for t in tags if str(t).strip()],
                      vals.get("target"), meta)
-        # 4. the task's own check of the gold answer
+        # 5. the task's own check of the gold answer
         if task is not None and (msg := task.validate_gold(ex)):
             fix = (f"Allowed labels: {', '.join(task.labels)}. Fix the value or add it to labels=."
                    if isinstance(task, LabelTask) else "Fix the value.")
-            raise DataError(f"{path}, line {n}: bad value {ex.output!r} in field '{output_field}': {msg}. {fix}")
-        examples.append(ex)
-    return examples
+            raise DataError(f"{path}, line {n}: bad value in field '{output_field}': {msg}. {fix}")
+        out.append((n, ex))
+    return out
 
 
 # ---------------------------------------------------------------- splits
@@ -197,6 +297,13 @@ class Splits:
     train: list[Example] = field(default_factory=list)
     validation: list[Example] = field(default_factory=list)
     test: list[Example] = field(default_factory=list)
+    # where the examples came from, for messages: {id: "file, line N"} and a line for the user
+    origin: dict = field(default_factory=dict, repr=False, compare=False)
+    note: str = field(default="", repr=False, compare=False)
+
+    def where(self, ex: Example) -> str:
+        """'file, line N' for an example read from a file, else 'example <id>'."""
+        return self.origin.get(ex.id) or f"example {quote(ex.id)}"
 
     def sizes(self) -> dict[str, int]:
         return {s: len(getattr(self, s)) for s in SPLITS}
@@ -242,10 +349,32 @@ class Splits:
         return cls(**parts).check(str(d))
 
 
+def parse_size(text):
+    """'0.2' -> 0.2, '20%' -> 0.2, '200' -> 200: a split size as people write it; ValueError otherwise."""
+    if not isinstance(text, str):
+        return text
+    t = text.strip()
+    try:
+        if t.endswith("%"):
+            v = float(t[:-1]) / 100
+            if not 0 < v < 1:
+                raise ValueError
+            return v
+        v = float(t)
+    except ValueError:
+        raise ValueError(f"{text!r}: give a fraction (0.2), a percentage (20%) or a whole count (200)") from None
+    return int(v) if v >= 1 and v == int(v) else v
+
+
 def _count(size, n: int, name: str) -> int:
-    """A fraction (0 < x < 1) of n, or a count (a whole number >= 1)."""
+    """A fraction (0 < x < 1) of n, a percentage ('20%'), or a count (a whole number >= 1)."""
+    try:
+        size = parse_size(size)
+    except ValueError as e:
+        raise DataError(f"{name}={e}.") from None
     if isinstance(size, bool) or not isinstance(size, (int, float)) or size <= 0 or (size >= 1 and size != int(size)):
-        raise DataError(f"{name}={size!r}: give a fraction between 0 and 1 (e.g. 0.2) or a whole count >= 1.")
+        raise DataError(f"{name}={size!r}: give a fraction between 0 and 1 (e.g. 0.2), a percentage (20%) or a "
+                        "whole count >= 1.")
     return round(size * n) if size < 1 else int(size)
 
 
@@ -256,15 +385,15 @@ def _take(items: list, size, rng: random.Random, name: str) -> list:
     return rng.sample(items, k)
 
 
-def make_splits(examples, seed=0, validation=0.2, test=0.2, seed_size=None) -> Splits:
+def make_splits(examples, seed=0, validation=0.2, test=0.2, seed_size=None, where: str = "make_splits") -> Splits:
     """Seeded shuffle into disjoint splits; `seed_size` keeps only that many training examples."""
     examples = list(examples)
     n = len(examples)
     n_val, n_test = _count(validation, n, "validation"), _count(test, n, "test")
     if n_val < 1 or n_test < 1 or n_val + n_test >= n:
-        raise DataError(f"make_splits: {n} examples with validation={validation!r}, test={test!r} gives train="
-                        f"{max(n - n_val - n_test, 0)}, validation={n_val}, test={n_test}; every split needs at least "
-                        "one example. Use smaller sizes or more examples.")
+        raise DataError(f"{where}: {n} examples with validation={validation!r}, test={test!r} leaves "
+                        f"{max(n - n_val - n_test, 0)} for training, {n_val} for validation and {n_test} for test; every "
+                        "split needs at least one example. Use smaller sizes or more examples.")
     # one RNG drives the shuffle and the seed-set choice, so the seed fixes everything
     rng = random.Random(seed)
     order = examples[:]
@@ -338,11 +467,9 @@ def _carve(items: list, size, rng, name) -> tuple[list, list]:
 
 def _gsm8k(*, seed, seed_size, n_validation, n_test) -> tuple[Task, Splits]:
     def make(row, i, split):
-        answer = row["answer"]
-        final = parse_number(answer.rsplit("####", 1)[1]) if "####" in answer else None
+        final, target = split_solution(row["answer"])   # calculator annotations <<2*3=6>> dropped
         if final is None:
             raise DataError(f"openai/gsm8k, split '{split}', row {i}: field 'answer' has no '#### <number>' line.")
-        target = re.sub(r"<<[^>]*>>", "", answer).strip()  # drop calculator annotations <<2*3=6>>
         return Example(f"gsm8k-{split}-{i}", row["question"].strip(), final, target=target)
     got = _hub_rows(_load_hub("openai/gsm8k", "main"), "openai/gsm8k", make)
     return NumberTask(), _hub_splits(got, seed, seed_size, n_validation, n_test)
@@ -398,28 +525,43 @@ def _split_files(p: Path) -> list[Path] | None:
     if p.is_file() and p.stem not in SPLITS:
         return None
     d = p if p.is_dir() else p.parent
-    for ext in ([p.suffix] if p.suffix else [".jsonl", ".csv"]):
+    for ext in ([p.suffix] if p.suffix else FILE_TYPES):
         files = [d / f"{s}{ext}" for s in SPLITS]
         if all(f.is_file() for f in files):
             return files
     if p.is_dir():
-        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl or .csv).")
+        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv or .tsv).")
     return None
 
 
 def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
           input_field="input", output_field="output", id_field="id", tags_field="tags", target_field=None,
-          name=None) -> tuple[Task, Splits]:
+          name=None, delimiter=None) -> tuple[Task, Splits]:
     """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files."""
     p = Path(path)
+    if labels and answer_type != "label":
+        raise DataError(f"labels= applies only to answer_type='label' (this task's answers are {answer_type}s); "
+                        "drop it, or set answer_type='label'.")
     name = name or (p.name if p.is_dir() else p.stem if p.stem not in SPLITS else p.parent.name)
+    if name in BUILT_IN:   # a file named gsm8k.jsonl is not the built-in task: keep run folders apart
+        name = f"{name}-file"
     # a task known up front checks every gold answer with its line number
     task = None if answer_type == "label" and not labels else _make_task(answer_type, name, labels, description, [])
-    load = lambda f: load_examples(f, input_field, output_field, id_field, tags_field, target_field, task)
+    origin = {}
+
+    def load(f: Path) -> list[Example]:
+        got = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
+        origin.update({ex.id: f"{f}, line {n}" for n, ex in got})
+        return [ex for _, ex in got]
     if files := _split_files(p):
         splits = _subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
+        if p.is_file():
+            splits.note = (f"{p.name} is one of three split files: also using "
+                           f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
     else:
-        splits = make_splits(load(p), seed, n_validation or 0.2, n_test or 0.2, seed_size)
+        splits = make_splits(load(p), seed, 0.2 if n_validation is None else n_validation,
+                             0.2 if n_test is None else n_test, seed_size, where=str(p))
+    splits.origin = origin
     all_ex = splits.train + splits.validation + splits.test
     return task or _make_task(answer_type, name, labels, description, all_ex), splits
 
@@ -433,6 +575,9 @@ def _call(fn, label, *args, **kw):
         opts = [k for k in ok if k not in ("seed", "seed_size", "n_validation", "n_test")]
         raise DataError(f"load_task({label!r}): unknown option(s) {', '.join(bad)}. Options: {', '.join(opts) or 'none'}.")
     return fn(*args, **kw)
+
+
+BUILT_IN = ("bundled", "gsm8k", "sst2", "trec")
 
 
 def _bundled(*, seed, seed_size, n_validation, n_test, data_dir=None) -> tuple[Task, Splits]:
@@ -462,7 +607,7 @@ def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=No
                      **{**(_SST2 if name == "sst2" else _TREC), **kw}, **common)
     if name.startswith("hub:"):
         return _call(_hub, name, name[4:], **common, **kw)
-    if name.startswith("file:") or name.lower().endswith((".jsonl", ".csv")):
+    if name.startswith("file:") or name.lower().endswith(FILE_TYPES + SPREADSHEETS):
         path = name[5:] if name.startswith("file:") else name
         return _call(_file, name, Path(data_dir) / path if data_dir else path, **common, **kw)
     raise DataError(f"unknown task {name!r}. Known: {', '.join(KNOWN_TASKS)}.")

@@ -96,7 +96,7 @@ def _prefix_cache(model, ids: list[int], dev):
 @torch.no_grad()
 def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: int = 16,
              progress: bool = True, desc: str = "generating", temperature: float = 0.0,
-             seed: int = 0, share_prefix: bool = True) -> list[str]:
+             seed: int = 0, share_prefix: bool = True, max_len: int | None = None) -> list[str]:
     """Completions of already-templated prompts, in the order given: greedy, or sampled
     (seeded) when `temperature > 0`. With `share_prefix`, the tokens every prompt starts with
     (the template and the task's system prompt: about half of each prompt) are run through the
@@ -106,6 +106,10 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
     dev = next(model.parameters()).device
     tok.padding_side = "left"
     enc = [tok(p, add_special_tokens=False).input_ids for p in prompts]
+    if max_len is not None and (worst := max(map(len, enc), default=0)) > max_len:
+        # never allocate from an untruncated length: the caller fits examples first (lengths.fit_splits)
+        raise ValueError(f"a prompt of {worst:,} tokens is over max_len={max_len}; fit the examples first "
+                         "(Workflow does, by its long_inputs policy)")
     # longest first: the first batch shows the worst-case memory at once, and similar
     # lengths share a batch so little compute goes to padding
     order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))
@@ -143,9 +147,11 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
 
 def evaluate(model, tok, task: Task, examples: list[Example], batch_size: int = 16,
              progress: bool = True, desc: str = "evaluating", temperature: float = 0.0,
-             seed: int = 0) -> EvalResult:
+             seed: int = 0, max_len: int | None = None) -> EvalResult:
+    """`max_len`: refuse (ValueError) a prompt longer than this many tokens instead of allocating for it."""
     prompts = [prompt_text(task, tok, ex) for ex in examples]
-    responses = generate(model, tok, prompts, task.max_new_tokens, batch_size, progress, desc, temperature, seed)
+    responses = generate(model, tok, prompts, task.max_new_tokens, batch_size, progress, desc, temperature, seed,
+                         max_len=max_len)
     records = []
     for ex, resp in zip(examples, responses):
         parsed = task.parse(resp)

@@ -102,6 +102,7 @@ class Loop:
         self.wf, self.teacher, self.out, self.cfg, self.progress = workflow, teacher, run, config, progress
         self.preflight = preflight
         self._bar = None
+        workflow.fit_lengths()   # long examples refused or cut before anything reads the splits
         s = workflow.splits
         if getattr(getattr(teacher, "backend", None), "simulated", False):   # before any work is done
             from .sim import check_task

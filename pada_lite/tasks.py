@@ -22,6 +22,15 @@ def normalize_text(text) -> str:
     return " ".join(str(text).lower().split())
 
 
+def quote(value, limit: int = 60) -> str:
+    """A value as an error message quotes it: repr'd, and cut to `limit` characters with its full
+    length said, so a 5 MB value never becomes a 5 MB message."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text) if isinstance(value, str) else repr(value)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 @dataclass
 class Example:
     id: str
@@ -82,7 +91,7 @@ class Task:
 
 # ---------------------------------------------------------------- numbers (GSM8K)
 
-_NUM = r"[-\u2212]?\$?\s*[-\u2212]?\d[\d,]*(?:\.\d+)?"  # \u2212: the unicode minus
+_NUM = r"[-\u2212]?\$?\s*[-\u2212]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)"  # \u2212: the unicode minus; '.5' is 0.5
 
 
 def parse_number(text: str) -> str | None:
@@ -93,7 +102,7 @@ def parse_number(text: str) -> str | None:
     s = s.rstrip(".")
     # subtle: '- 5' and '−5' (unicode minus) both mean -5
     s = s.replace("\u2212", "-")
-    m = re.fullmatch(r"(-?)(\d+(?:\.\d+)?)", s)
+    m = re.fullmatch(r"(-?)(\d+(?:\.\d+)?|\.\d+)", s)   # '.5': a decimal with no leading zero
     if not m:
         return None
     sign, digits = m.groups()
@@ -102,6 +111,15 @@ def parse_number(text: str) -> str | None:
     frac = frac.rstrip("0")
     out = f"{whole}.{frac}" if frac else whole
     return ("" if out == "0" else sign) + out
+
+
+def split_solution(text: str, marker: str = "####") -> tuple[str | None, str]:
+    """A GSM8K-style answer ('... worked solution ...\n#### 72') -> (the final number '72', the
+    solution to train on, calculator annotations like <<2*3=6>> removed). The number is None when
+    nothing after the last marker parses."""
+    tail = text.rsplit(marker, 1)[1] if marker in text else ""
+    m = re.search(_NUM, tail)
+    return (parse_number(m.group(0)) if m else None), re.sub(r"<<[^>]*>>", "", text).strip()
 
 
 class NumberTask(Task):
@@ -127,12 +145,15 @@ class NumberTask(Task):
     def parse(self, response: str) -> str | None:
         if not response:
             return None
-        if self.marker in response:
-            # the answer is the first number after the last marker
-            tail = response.rsplit(self.marker, 1)[1]
-            m = re.search(_NUM, tail)
-            return parse_number(m.group(0)) if m else None
-        return None
+        # the answer is the first number after the last marker; no marker, no answer
+        return split_solution(response, self.marker)[0] if self.marker in response else None
+
+    @staticmethod
+    def last_number(response: str) -> str | None:
+        """Another reading, for comparison only: the last number anywhere in the reply. A zero-shot
+        model that never writes '####' scores 0 under `parse`, however close its reasoning was."""
+        found = re.findall(_NUM, response or "")
+        return parse_number(found[-1]) if found else None
 
     def normalize(self, answer: str) -> str:
         n = parse_number(str(answer))
@@ -140,7 +161,8 @@ class NumberTask(Task):
 
     def validate_gold(self, ex: Example) -> str | None:
         if parse_number(ex.output) is None:
-            return f"gold answer {ex.output!r} is not a number"
+            return (f"gold answer {quote(ex.output)} is not a number (give the final number, or end a worked "
+                    f"solution with '{self.marker} <number>', GSM8K's format)")
         return None
 
 
@@ -190,7 +212,7 @@ class LabelTask(Task):
 
     def validate_gold(self, ex: Example) -> str | None:
         if _canon(ex.output) not in self._canon:
-            return f"label {ex.output!r} is not one of the task's labels {self.labels}"
+            return f"label {quote(ex.output)} is not one of the task's labels {self.labels}"
         return None
 
     def to_config(self) -> dict:
@@ -209,5 +231,14 @@ class TextTask(Task):
         self.max_new_tokens = max_new_tokens
 
     def parse(self, response: str) -> str | None:
-        s = (response or "").strip().splitlines()
-        return s[0].strip() if s and s[0].strip() else None
+        s = (response or "").strip()
+        return s or None
+
+    def is_correct(self, parsed: str | None, gold: str) -> bool:
+        """The reply's first lines, as many as the gold answer has, equal the gold (case and spacing
+        ignored): a one-line gold ignores what a model adds below it, a multi-line gold can match."""
+        if parsed is None:
+            return False
+        n = max(1, sum(1 for line in str(gold).splitlines() if line.strip()))
+        lines = [line for line in parsed.splitlines() if line.strip()]
+        return self.normalize(" ".join(lines[:n])) == self.normalize(gold)

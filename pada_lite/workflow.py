@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .data import Splits, load_task
+from .data import DataError, Splits, load_task
 from .evaluate import EvalResult, evaluate
+from .lengths import POLICIES, fit_splits
 from .profiles import Profile, get_profile
 from .sft import TrainResult, finetune
-from .student import add_lora, load_student, save_adapter
+from .student import add_lora, load_student, load_tokenizer, save_adapter
 from .tasks import Example, Task
 
 
@@ -28,15 +29,36 @@ class Workflow:
     splits: Splits
     seed: int = 0
     progress: bool = True
+    long_inputs: str = "refuse"     # examples over the profile's max_len: "refuse" or "truncate" (lengths.py)
     _base: tuple | None = field(default=None, repr=False)
+    _fitted: bool = field(default=False, repr=False)
 
     @classmethod
     def create(cls, profile: str | Profile | None = None, task: str = "bundled", seed: int = 0,
                seed_size: int | None = None, progress: bool = True, profile_overrides: dict | None = None,
-               **task_kw) -> "Workflow":
+               long_inputs: str = "refuse", **task_kw) -> "Workflow":
         prof = profile if isinstance(profile, Profile) else get_profile(profile, **(profile_overrides or {}))
         t, splits = load_task(task, seed=seed, seed_size=seed_size, **task_kw)
-        return cls(prof, t, splits, seed, progress)
+        if long_inputs not in POLICIES:
+            raise DataError(f"long_inputs={long_inputs!r}: use one of {', '.join(POLICIES)}.")
+        if splits.note:
+            print(splits.note)
+        return cls(prof, t, splits, seed, progress, long_inputs)
+
+    def fit_lengths(self) -> int:
+        """Measure every example against the profile's max_len once, before any model work, with the
+        student's own tokenizer; refuse (DataError, file and line) or cut inputs by `long_inputs`.
+        Returns how many inputs were cut (0 when nothing was over, or already fitted)."""
+        if self._fitted:
+            return 0
+        tok = load_tokenizer(self.profile, texts=self.corpus())
+        self.splits, cut = fit_splits(self.task, tok, self.splits, self.profile.max_len, self.long_inputs,
+                                      self.profile.name)
+        self._fitted = True
+        if cut:
+            print(f"long inputs: cut {cut} input(s) at their end to fit the {self.profile.name} profile's max_len of "
+                  f"{self.profile.max_len} tokens, for training and evaluation alike")
+        return cut
 
     def corpus(self) -> list[str]:
         """Text the tiny student's tokenizer learns from: the training inputs and answers, the
@@ -47,6 +69,7 @@ class Workflow:
 
     def base(self):
         """A fresh copy of the base student (model, tokenizer), never touched by training."""
+        self.fit_lengths()
         return load_student(self.profile, texts=self.corpus())
 
     def finetune(self, extra: list[Example] | None = None, adapter_dir=None, max_steps: int | None = None,
@@ -64,8 +87,10 @@ class Workflow:
     def evaluate(self, model=None, tok=None, split: str = "validation",
                  examples: list[Example] | None = None, temperature: float = 0.0) -> EvalResult:
         """Greedy by default; `temperature > 0` samples (seeded), as LLM2LLM does on the seed set."""
+        self.fit_lengths()
         if model is None:
             model, tok = self.base()
         data = examples if examples is not None else getattr(self.splits, split)
         return evaluate(model, tok, self.task, data, batch_size=self.profile.eval_batch_size,
-                        progress=self.progress, desc=f"evaluating {split}", temperature=temperature, seed=self.seed)
+                        progress=self.progress, desc=f"evaluating {split}", temperature=temperature, seed=self.seed,
+                        max_len=self.profile.max_len)

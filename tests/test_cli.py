@@ -53,7 +53,3 @@ def test_evaluate_with_bad_file_names_the_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "mine.jsonl" in err and "line 2" in err
 
-
-def test_unknown_profile_is_a_clear_error(capsys):
-    with pytest.raises(ValueError, match="unknown profile 'huge'"):
-        main(["evaluate", "--profile", "huge"])

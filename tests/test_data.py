@@ -151,7 +151,7 @@ def test_make_splits_counts_and_seed_size():
 
 
 @pytest.mark.parametrize("kw, fragment", [
-    (dict(validation=0.5, test=0.5), "train=0"),
+    (dict(validation=0.5, test=0.5), "0 for training"),
     (dict(validation=0.01), "validation=0"),
     (dict(test=0), "test=0"),
     (dict(validation=2.5), "whole count"),
@@ -302,7 +302,7 @@ def test_bring_your_own_file(tmp_path, answer_type, outputs, cls):
 def test_bring_your_own_checks_gold_with_line(tmp_path):
     p = tmp_path / "nums.jsonl"
     p.write_text(jl(*({"input": f"q{i}", "output": "1"} for i in range(6)), {"input": "q6", "output": "lots"}))
-    with pytest.raises(DataError, match=r"nums\.jsonl, line 7: bad value 'lots' in field 'output'"):
+    with pytest.raises(DataError, match=r"nums\.jsonl, line 7: bad value in field 'output': gold answer 'lots' is not a number"):
         load_task(f"file:{p}", answer_type="number")
     with pytest.raises(DataError, match=r"line 1: .* Allowed labels: 2"):
         load_task(f"file:{p}", answer_type="label", labels=["2"])
@@ -354,3 +354,120 @@ def test_repeated_input_is_refused_with_both_lines(tmp_path):
     p.write_text("message,team\nMy bill is wrong,billing\nmy bill is wrong,sales\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"line 3: .*another answer \('billing' there\).*delete one"):
         load_examples(p, input_field="message", output_field="team")
+
+
+# ---------------------------------------------------------------- your own data as people have it
+
+GSM = [{"question": "Ann has 3 apples and buys 4 more. How many apples does she have?",
+        "answer": "She has 3 + 4 = <<3+4=7>>7 apples.\n#### 7"},
+       {"question": "A pen costs $2. How much do 5 pens cost?", "answer": "5 * 2 = <<5*2=10>>10 dollars.\n#### 10"},
+       {"question": "Half of a 1-litre bottle is left. How many litres is that?", "answer": "1 / 2 = 0.5\n#### .5"},
+       {"question": "Tom walks 2 km a day for 6 days. How far is that?", "answer": "2 * 6 = 12 km.\n#### 12"},
+       {"question": "A box holds 9 eggs; 4 break. How many are left?", "answer": "9 - 4 = <<9-4=5>>5\n#### 5"}]
+
+
+def test_a_gsm8k_format_file_is_your_own_number_task(tmp_path):
+    """'#### N' at the end of a worked solution: gold N, the whole solution (annotations out) trained on."""
+    p = tmp_path / "math.jsonl"
+    p.write_text(jl(*GSM * 1), encoding="utf-8")
+    got = load_examples(p, input_field="question", output_field="answer", task=NumberTask())
+    assert [e.output for e in got] == ["7", "10", "0.5", "12", "5"]   # '#### .5' is 0.5, not 5
+    assert got[0].target == "She has 3 + 4 = 7 apples.\n#### 7" and NumberTask().target(got[0]) == got[0].target
+    task, sp = load_task(str(p), answer_type="number", input_field="question", output_field="answer",
+                         n_validation=1, n_test=1)
+    assert isinstance(task, NumberTask) and sp.sizes() == {"train": 3, "validation": 1, "test": 1}
+    # a marker with no number after it names the line
+    p.write_text(jl(GSM[0], {"question": "q?", "answer": "so the answer is\n#### many"}), encoding="utf-8")
+    with pytest.raises(DataError, match=r"math\.jsonl, line 2: field 'answer' has '####' but no number"):
+        load_examples(p, input_field="question", output_field="answer", task=NumberTask())
+    # a worked solution without the marker says what format would work
+    p.write_text(jl({"question": "q?", "answer": "First, find the total."}), encoding="utf-8")
+    with pytest.raises(DataError, match="line 1: .*not a number .*'#### <number>'"):
+        load_examples(p, input_field="question", output_field="answer", task=NumberTask())
+
+
+def test_a_file_named_like_a_built_in_task_keeps_its_own_name(tmp_path):
+    p = tmp_path / "gsm8k.jsonl"
+    p.write_text(jl(*GSM), encoding="utf-8")
+    task, _ = load_task(str(p), answer_type="number", input_field="question", output_field="answer",
+                        n_validation=1, n_test=1)
+    assert task.name == "gsm8k-file"
+
+
+@pytest.mark.parametrize("sep,ext", [(";", ".csv"), ("\t", ".tsv"), ("|", ".csv"), ("\t", ".csv")])
+def test_csv_delimiter_is_read_from_the_header(tmp_path, sep, ext):
+    p = tmp_path / f"europe{ext}"
+    rows = [f'"invoice {i}{sep} twice";billing' if sep == ";" else f"invoice {i}{sep}billing" for i in range(3)]
+    p.write_text(f"input{sep}output\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    got = load_examples(p)
+    assert [e.output for e in got] == ["billing"] * 3 and got[0].input.startswith("invoice 0")
+
+
+def test_a_named_delimiter_wins_and_a_wrong_count_names_the_separator(tmp_path):
+    p = tmp_path / "odd.csv"
+    p.write_text("input,output\na;1,billing\n", encoding="utf-8")
+    assert load_examples(p, delimiter=",")[0].input == "a;1"
+    with pytest.raises(DataError, match=r"odd\.csv, line 2: 2 values but the header has 1 .*semicolon-separated.*delimiter="):
+        load_examples(p, delimiter=";")
+    with pytest.raises(DataError, match=r"delimiter=';' applies only to \.csv/\.tsv"):
+        load_examples(tmp_path / "x.jsonl", delimiter=";")
+
+
+def test_a_json_array_file_is_read_with_line_numbers(tmp_path):
+    p = tmp_path / "export.json"
+    rows = [ok(i) for i in range(3)]
+    p.write_text(json.dumps(rows, indent=2), encoding="utf-8")      # what pandas.to_json(orient="records") writes
+    assert [e.id for e in load_examples(p)] == ["x0", "x1", "x2"]
+    assert load_task(str(p), n_validation=1, n_test=1)[1].sizes()["train"] == 1
+    rows[2]["output"] = ""
+    p.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    with pytest.raises(DataError, match=r"export\.json, line 12: empty value in field 'output'"):
+        load_examples(p)
+    p.write_text('[\n {"input": "a", "output": "b"},\n {"input": "c" "output": "d"}\n]', encoding="utf-8")
+    with pytest.raises(DataError, match=r"export\.json, line 3: malformed JSON"):
+        load_examples(p)
+    p.write_text('{"input": "a", "output": "b"}', encoding="utf-8")
+    with pytest.raises(DataError, match="one JSON object, not a list"):
+        load_examples(p)
+    p.write_text(jl(ok(1), ok(2)), encoding="utf-8")                  # JSON Lines under a .json name
+    assert len(load_examples(p)) == 2
+
+
+def test_a_spreadsheet_gets_one_line_saying_how_to_export(tmp_path):
+    p = tmp_path / "tickets.xlsx"
+    p.write_bytes(b"PK\x03\x04")
+    with pytest.raises(DataError, match=r"tickets\.xlsx: a spreadsheet file; .*CSV UTF-8") as e:
+        load_task(str(p))
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("size,want", [("20%", 2), ("0.3", 3), ("2", 2), (0.1, 1)])
+def test_split_sizes_take_percentages(tmp_path, size, want):
+    assert len(make_splits(exs(10), validation=size, test=1).validation) == want
+    p = tmp_path / "f.jsonl"
+    p.write_text(jl(*(ok(i) for i in range(10))), encoding="utf-8")
+    assert len(load_task(str(p), n_validation=size, n_test=1)[1].validation) == want
+
+
+def test_zero_validation_is_refused_for_your_own_file(tmp_path):
+    p = tmp_path / "f.jsonl"
+    p.write_text(jl(*(ok(i) for i in range(10))), encoding="utf-8")
+    with pytest.raises(DataError, match=r"validation=0"):
+        load_task(str(p), n_validation=0)
+
+
+def test_a_huge_value_is_quoted_short(tmp_path):
+    p = tmp_path / "f.jsonl"
+    p.write_text(jl(ok(1, "billing"), ok(2, "x" * 5_000_000)), encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_task(str(p), labels=["billing", "shipping"])
+    assert len(str(e.value)) < 400 and "5,000,000 characters" in str(e.value)
+
+
+def test_a_split_file_says_it_also_reads_its_neighbours(tmp_path):
+    for s in ("train", "validation", "test"):
+        (tmp_path / f"{s}.jsonl").write_text(jl(*(ok(f"{s}{i}") for i in range(3))), encoding="utf-8")
+    _, sp = load_task(str(tmp_path / "train.jsonl"))
+    assert "also using validation.jsonl, test.jsonl" in sp.note
+    assert sp.where(sp.test[0]).endswith("test.jsonl, line 1")
+    assert load_task(f"file:{tmp_path}")[1].note == ""        # a folder names all three itself

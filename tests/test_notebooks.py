@@ -270,6 +270,8 @@ assert summary["methods"]["pada-no-qc"][1]["accepted"] >= row["accepted"], "QC o
 sft0 = summary["methods"]["sft"][0]["test"]
 assert sft0 >= 0.5, f"the seed SFT model must be well above chance on the tickets, not {sft0:.2f}"
 assert summary["methods"]["pada"][1]["accepted"] > 0, "PaDA must add samples on the tickets"
+assert math_ex.target.endswith(f"#### {math_ex.output}") and "<<" not in math_ex.target, "GSM8K format: gold N, solution trained"
+assert len(zero.records) == 6, "the zero-shot readings are over the six validation problems"
 """,
 }
 

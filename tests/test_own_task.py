@@ -101,9 +101,9 @@ def test_cli_file_options_reach_the_loader(export, tmp_path, monkeypatch, capsys
     assert main(["evaluate", "--task", str(path), "--input-field", "message", "--output-field", "team",
                  "--quiet"]) == 2
     assert "empty value in field 'message'" in capsys.readouterr().err
-    # file options on a built-in task: a clear error that lists what it accepts
+    # file options on a built-in task: a clear error that says what they apply to
     assert main(["evaluate", "--labels", "a,b", "--quiet"]) == 2
-    assert "load_task('bundled'): unknown option(s) labels" in capsys.readouterr().err
+    assert "--labels applies only to your own file" in capsys.readouterr().err
     # the simulated teacher on a task it cannot read: refused before any training
     data = tmp_path / "reviews.csv"
     data.write_text("text,sentiment\n" + "".join(f"review {i},{'good' if i % 2 else 'bad'}\n" for i in range(30)),
@@ -113,7 +113,7 @@ def test_cli_file_options_reach_the_loader(export, tmp_path, monkeypatch, capsys
                  "--run", "reviews"]) == 2
     err = capsys.readouterr().err
     assert "simulated teacher understands only the bundled helpdesk task" in err and "'reviews' has labels bad, good" in err
-    assert not (tmp_path / "runs" / "reviews" / "sft").exists()
+    assert not (tmp_path / "runs" / "reviews").exists()      # refused before the run folder is made
 
 
 def test_cli_split_sizes_and_labels_reach_the_workflow(export, tmp_path):

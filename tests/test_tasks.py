@@ -72,7 +72,29 @@ def test_bundled_task_parses_its_labels_and_hides_tags():
     assert t.validate_gold(Example("y", "q", "refunds")) is not None
 
 
-def test_text_task_first_line_and_normalisation():
+def test_text_task_compares_as_many_lines_as_the_gold_has():
     t = TextTask("capitals")
-    assert t.parse("  Paris \nbecause...") == "Paris"
-    assert t.is_correct("paris", "Paris") and not t.is_correct(None, "Paris")
+    assert t.is_correct(t.parse("  Paris \nbecause..."), "Paris")       # a one-line gold: what follows is ignored
+    assert t.is_correct("paris", "Paris") and not t.is_correct(None, "Paris") and t.parse("  ") is None
+    # a multi-line gold can match (it never did when only the reply's first line was compared)
+    gold = "Step 1: open the lid\nStep 2: pour"
+    assert t.is_correct(t.parse("step 1: open the lid\n\nStep 2:  pour\nthanks"), gold)
+    assert not t.is_correct(t.parse("Step 1: open the lid\nStep 2: stir"), gold)
+    assert not t.is_correct(t.parse("Step 1: open the lid"), gold)
+
+
+def test_numbers_without_a_leading_zero_and_gsm8k_solutions():
+    from pada_lite.tasks import NumberTask, parse_number, split_solution
+    assert parse_number(".5") == "0.5" and parse_number("-.25") == "-0.25" and parse_number("5.") == "5"
+    t = NumberTask()
+    assert t.parse("so #### .5") == "0.5" and t.parse("#### 1,234.50") == "1234.5" and t.parse("it is 7") is None
+    assert t.last_number("first 3, then 7.") == "7" and t.last_number("none") is None
+    assert split_solution("2*3 = <<2*3=6>>6 apples\n#### 6") == ("6", "2*3 = 6 apples\n#### 6")
+    assert split_solution("no number after #### here")[0] is None
+
+
+def test_quoted_values_are_capped():
+    from pada_lite.tasks import quote
+    assert quote("abc") == "'abc'"
+    long = quote("x" * 5_000_000)
+    assert len(long) < 100 and "5,000,000 characters" in long
