@@ -65,8 +65,25 @@ def setup(quiet: bool = False, drive: bool = False):
         print(f"profile {profile.name} (from {src}): student {profile.student}, "
               f"{'4-bit QLoRA' if profile.load_in_4bit else 'LoRA'}, embedder {profile.embedder}")
         print(gpu_memory())
+        if not torch.cuda.is_available() and (line := shared_cpu()):
+            print(line)
         print(f"teacher: {describe_teacher_choice(profile)}" + ("  [smoke run: small work]" if smoke() else ""))
     return profile
+
+
+def shared_cpu(load: float | None = None, cores: int | None = None) -> str | None:
+    """One line when other work already keeps every core busy (load average above the core count), else None.
+
+    Measured on 2 cores (tests/benchmarks/bench_train.py, README): on a quiet machine torch's default
+    (one thread per core) trains 1.6x faster than one thread, so the kit keeps it; under a load average
+    of 10, one thread was 7-9x faster per step. So this says what to do rather than doing it."""
+    if load is None:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    cores = cores or os.cpu_count() or 1
+    if load <= cores:
+        return None
+    return (f"cpu: load average {load:.1f} on {cores} cores: other work is using them, and training can run several "
+            "times slower; while it lasts, one thread is faster: import torch; torch.set_num_threads(1)")
 
 
 def _teacher_kind(profile) -> str:

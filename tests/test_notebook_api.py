@@ -28,6 +28,17 @@ def test_setup_reads_the_profile_from_the_environment(monkeypatch, capsys, name)
     assert f"profile {name} (from PADA_PROFILE)" in out and "simulated teacher" in out
 
 
+def test_setup_says_when_the_cpu_is_shared(monkeypatch, capsys):
+    from pada_lite.notebook import shared_cpu
+    assert shared_cpu(load=1.9, cores=2) is None                    # a quiet machine: torch's default stays
+    line = shared_cpu(load=10.0, cores=2)
+    assert "load average 10.0 on 2 cores" in line and "torch.set_num_threads(1)" in line
+    monkeypatch.setenv("PADA_PROFILE", "tiny")
+    monkeypatch.setattr("os.getloadavg", lambda: (64.0, 0.0, 0.0))
+    setup()
+    assert "load average 64.0" in capsys.readouterr().out
+
+
 def test_smoke_switch_and_course_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PADA_SMOKE", "1")
     assert smoke()
