@@ -18,6 +18,7 @@ from .sft import prompt_text
 from .tasks import Example, Task
 
 POLICIES = ("refuse", "truncate")
+RAISE_UP_TO = 4   # a refusal suggests a higher max_len only up to this many times the profile's
 
 
 def _lengths(task: Task, tok, examples: list[Example]) -> list[tuple[int, int]]:
@@ -58,17 +59,20 @@ def fit_splits(task: Task, tok, splits: Splits, max_len: int, policy: str = "ref
 
     def refuse(s, i, p, a, why):
         longest = max(p + a for _, _, p, a in over)
+        # a higher limit is worth offering for long-ish text, not for one runaway value
+        raise_it = (f", or raise the limit (max_len={-(-longest // 32) * 32}; memory and time grow with it)"
+                    if longest <= RAISE_UP_TO * max_len else "")
         raise DataError(f"{splits.where(parts[s][i])} ({s} split): {p + a:,} tokens (prompt {p:,}, answer {a:,}), "
                         f"over the {profile + ' ' if profile else ''}profile's limit of {max_len} (max_len); "
                         f"{len(over)} of {sum(map(len, parts.values()))} examples are over, the longest {longest:,}. "
-                        f"{why} or raise the limit (max_len={-(-longest // 32) * 32}; memory and time grow with it).")
+                        f"{why}{raise_it}.")
     if policy == "refuse":
         s, i, p, a = over[0]
-        refuse(s, i, p, a, "Shorten or delete them, cut long inputs to fit (long_inputs='truncate'),")
+        refuse(s, i, p, a, "Shorten or delete them, or cut long inputs to fit (long_inputs='truncate')")
     for s, i, p, a in over:
         short = cut_input(task, tok, parts[s][i], max_len)
         if short is None:
-            refuse(s, i, p, a, "Its answer alone does not fit, so cutting its input cannot help: shorten the answer, "
-                   "delete the line,")
+            refuse(s, i, p, a, "Its answer alone does not fit, so cutting its input cannot help: shorten the answer "
+                   "or delete the line")
         parts[s][i] = short
     return Splits(**parts, origin=splits.origin, note=splits.note), len(over)
