@@ -21,6 +21,12 @@ POLICIES = ("refuse", "truncate")
 RAISE_UP_TO = 4   # a refusal suggests a higher max_len only up to this many times the profile's
 
 
+def check_policy(policy: str) -> None:
+    """DataError unless `policy` is one of POLICIES."""
+    if policy not in POLICIES:
+        raise DataError(f"long_inputs={policy!r}: use one of {', '.join(POLICIES)}.")
+
+
 def _lengths(task: Task, tok, examples: list[Example]) -> list[tuple[int, int]]:
     """(prompt tokens, answer tokens + end-of-turn) per example, batched through the tokenizer."""
     if not examples:
@@ -50,8 +56,7 @@ def fit_splits(task: Task, tok, splits: Splits, max_len: int, policy: str = "ref
     """(splits where every row fits `max_len`, how many inputs were cut). DataError for the first
     example that does not fit (under `truncate`, only one whose answer alone is too long), naming
     its file and line, how many are over, and the three ways out."""
-    if policy not in POLICIES:
-        raise DataError(f"long_inputs={policy!r}: use one of {', '.join(POLICIES)}.")
+    check_policy(policy)
     parts = {s: list(getattr(splits, s)) for s in SPLITS}
     over = [(s, i, p, a) for s in SPLITS for i, (p, a) in enumerate(_lengths(task, tok, parts[s])) if p + a > max_len]
     if not over:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .data import DataError, Splits, load_task
+from .data import Splits, load_task
 from .evaluate import EvalResult, evaluate
-from .lengths import POLICIES, fit_splits
+from .lengths import check_policy, fit_splits
 from .profiles import Profile, get_profile
 from .sft import TrainResult, finetune
 from .student import add_lora, load_student, load_tokenizer, save_adapter
@@ -39,8 +39,7 @@ class Workflow:
                long_inputs: str = "refuse", **task_kw) -> "Workflow":
         prof = profile if isinstance(profile, Profile) else get_profile(profile, **(profile_overrides or {}))
         t, splits = load_task(task, seed=seed, seed_size=seed_size, **task_kw)
-        if long_inputs not in POLICIES:
-            raise DataError(f"long_inputs={long_inputs!r}: use one of {', '.join(POLICIES)}.")
+        check_policy(long_inputs)   # before any work, not first at the first model load
         if splits.note:
             print(splits.note)
         return cls(prof, t, splits, seed, progress, long_inputs)
