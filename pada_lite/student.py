@@ -9,6 +9,9 @@
 - `add_lora(model, profile)` -> a peft model with adapters on every linear projection
   (and `prepare_model_for_kbit_training` on the 4-bit path).
 - `save_adapter` / `load_adapter` round-trip a fine-tuned student.
+- `cpu_4bit_paths(model)` / `set_cpu_4bit_path(model, packed)`: which of bitsandbytes' two CPU
+  kernels each 4-bit layer runs in eval (see below); `load_student` keeps every layer the packed
+  one cannot take off it.
 
 It deliberately does not train or generate (see `sft.py`, `evaluate.py`).
 """
@@ -129,10 +132,62 @@ def load_student(profile: Profile, texts: list[str] | None = None, source: str |
         raise
     if not profile.load_in_4bit:
         model.to(device())
+    elif not torch.cuda.is_available():
+        set_cpu_4bit_path(model)   # subtle: a shape the packed CPU kernel cannot take would crash the first eval
     tok.padding_side = "left"  # generation pads on the left; sft.py pads its own batches
     fix_special_tokens(model, tok)
     model.eval()
     return model, tok
+
+
+# bitsandbytes (0.50) runs a 4-bit layer on the CPU in one of two ways. On a CPU with AVX512-BF16
+# (Sapphire Rapids, Zen 4 and newer), the first forward in eval mode without grad repacks the weight
+# for a faster bf16 kernel, which needs the layer's output size to be a multiple of 32 (it asserts
+# "N must be divisible by block_n"). Elsewhere, and in training, it dequantizes and multiplies (plain).
+PACKED_BLOCK = 32
+
+
+def _linear4bit_layers(model):
+    """bitsandbytes' 4-bit layers (not peft's LoRA wrappers around them, which share the class name)."""
+    try:
+        from bitsandbytes.nn import Linear4bit
+    except ImportError:
+        return []
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, Linear4bit)]
+
+
+def has_packed_kernel() -> bool:
+    """True where bitsandbytes has its packed 4-bit CPU kernel (the CPU lists avx512_bf16)."""
+    try:
+        from bitsandbytes.functional import has_avx512bf16
+        return bool(has_avx512bf16())
+    except Exception:   # no bitsandbytes, or a version without the packed kernel
+        return False
+
+
+def set_cpu_4bit_path(model, packed: bool | None = None) -> dict[str, str]:
+    """Choose the CPU path each 4-bit layer takes in eval; returns `cpu_4bit_paths(model)`.
+
+    packed=None: bitsandbytes' own choice (packed where the CPU has the kernel), except that a layer
+    whose output size is not a multiple of 32 takes the plain path instead of crashing; packed=False:
+    the plain path everywhere, as on a CPU without AVX512-BF16 (how tests run both paths on one
+    machine); packed=True: the packed path for every layer that fits, where the kernel exists (else
+    RuntimeError). A layer already repacked by an earlier eval keeps its layout."""
+    have = has_packed_kernel()
+    if packed and not have:
+        raise RuntimeError("this CPU has no avx512_bf16: bitsandbytes has no packed 4-bit kernel to run here")
+    for _, layer in _linear4bit_layers(model):
+        fits = layer.out_features % PACKED_BLOCK == 0 and layer.in_features % 2 == 0
+        layer.support_avx512bf16_for_cpu = have and fits and packed is not False
+    return cpu_4bit_paths(model)
+
+
+def cpu_4bit_paths(model) -> dict[str, str]:
+    """{layer name: "packed" | "plain"}: the CPU path each 4-bit layer takes (or took) in eval."""
+    def path(layer):
+        repacked = getattr(getattr(layer.weight, "quant_state", None), "packing_format_for_cpu", False)
+        return "packed" if repacked or getattr(layer, "support_avx512bf16_for_cpu", False) else "plain"
+    return {name: path(layer) for name, layer in _linear4bit_layers(model)}
 
 
 @contextmanager

@@ -243,6 +243,8 @@ assert spotter.accuracy > baseline.accuracy, "the name spotter should beat the u
 assert sft.accuracy >= 0.5, f"the seed SFT model must be well above chance (1/7), not {sft.accuracy:.2f}"
 assert sft.accuracy >= baseline.accuracy + 0.3, (baseline.accuracy, sft.accuracy)
 assert train.losses[-1] < 0.5 * train.losses[0], f"the loss must fall: {train.losses[0]:.2f} -> {train.losses[-1]:.2f}"
+cos = float(torch.cosine_similarity(lq, lf, dim=0))   # the 4-bit stand-in's forward, on this CPU's bitsandbytes kernel
+assert cos > 0.9, f"4 bits should move the stand-in's next-token logits little, not to cosine {cos:.3f}"
 """,
     "03": """
 assert len(analyses) >= 8 and clustering.k >= 2, (len(analyses), clustering.k)

@@ -116,3 +116,70 @@ def test_adapter_saved_and_reloaded_on_the_4bit_base(trained, colab, wf, tmp_pat
     assert type(again.base_model.model.model.layers[1].mlp.down_proj.base_layer).__name__ == "Linear4bit"
     prompts = [prompt_text(wf.task, tok2, ex) for ex in wf.splits.validation[6:12]]
     assert generate(again, tok2, prompts, 8, progress=False) == generate(model, tok, prompts, 8, progress=False)
+
+
+# ---- bitsandbytes' two CPU kernels: a CPU with avx512_bf16 repacks each 4-bit weight at the first
+# eval forward for a bf16 kernel that takes output sizes in multiples of 32; other CPUs dequantize.
+# Both are tested on every machine: the plain path by switching the packed one off, the packed path
+# where the CPU has it, and its shape rule everywhere through bitsandbytes' own repacking.
+
+def test_every_4bit_projection_fits_the_packed_cpu_kernel(colab):
+    import copy
+
+    from bitsandbytes.functional import _convert_weight_packed_for_cpu
+    from pada_lite.student import PACKED_BLOCK, cpu_4bit_paths, has_packed_kernel, set_cpu_4bit_path
+    model, _ = load_student(colab)
+    from bitsandbytes.nn import Linear4bit
+    layers = [(n, m) for n, m in model.named_modules() if isinstance(m, Linear4bit)]
+    assert len(layers) == 7 * 2   # every projection of both layers is 4-bit
+    for name, layer in layers:
+        assert layer.out_features % PACKED_BLOCK == 0, name
+        # the repacking a CPU with avx512_bf16 does at the first eval forward, run on a copy (plain torch)
+        _convert_weight_packed_for_cpu(layer.weight.data.clone(), copy.deepcopy(layer.weight.quant_state))
+    want = "packed" if has_packed_kernel() else "plain"
+    assert set(cpu_4bit_paths(model).values()) == {want}   # load_student left bitsandbytes' own choice
+    assert set(set_cpu_4bit_path(model, packed=False).values()) == {"plain"}
+
+
+def test_a_layer_the_packed_kernel_cannot_take_runs_plain():
+    import bitsandbytes as bnb
+    import torch
+
+    from pada_lite.student import has_packed_kernel, set_cpu_4bit_path
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(bnb.nn.Linear4bit(64, 32, bias=False, quant_type="nf4", compute_dtype=torch.float32),
+                                bnb.nn.Linear4bit(32, 16, bias=False, quant_type="nf4", compute_dtype=torch.float32))
+    model = model.to("cpu").eval()   # quantizes the weights
+    assert set_cpu_4bit_path(model) == {"0": "packed" if has_packed_kernel() else "plain", "1": "plain"}
+    x = torch.randn(3, 64)
+    with torch.no_grad():   # eval without grad: where a 16-wide layer on the packed path fails its assert
+        y = model(x)
+    w0, w1 = (bnb.functional.dequantize_4bit(m.weight.data, m.weight.quant_state).float() for m in model)
+    ref = (x @ w0.T) @ w1.T if not has_packed_kernel() else None
+    assert y.shape == (3, 16) and torch.isfinite(y).all()
+    if ref is not None:
+        assert torch.allclose(y, ref, atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def saved_adapter(trained, tmp_path_factory):
+    model, tok, _ = trained
+    return save_adapter(model, tok, tmp_path_factory.mktemp("adapter") / "adapter")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["plain", "packed"])
+def test_the_trained_student_answers_the_same_on_both_cpu_paths(path, saved_adapter, colab, wf):
+    from pada_lite.student import cpu_4bit_paths, has_packed_kernel, set_cpu_4bit_path
+    if path == "packed" and not has_packed_kernel():
+        pytest.skip("this CPU has no avx512_bf16, so bitsandbytes has no packed kernel here; "
+                    "test_every_4bit_projection_fits_the_packed_cpu_kernel checks its shape rule")
+    model, tok = load_adapter(colab, saved_adapter)
+    assert set(set_cpu_4bit_path(model, packed=path == "packed").values()) == {path}
+    prompts = [prompt_text(wf.task, tok, ex) for ex in wf.splits.validation[:6]]
+    assert generate(model, tok, prompts, max_new_tokens=8, progress=False) == ["billing"] * 6
+    from bitsandbytes.nn import Linear4bit
+    repacked = [getattr(m.weight.quant_state, "packing_format_for_cpu", False) for m in model.modules()
+                if isinstance(m, Linear4bit)]
+    assert len(repacked) == 14 and (all(repacked) if path == "packed" else not any(repacked))   # the kernel that ran
+    assert set(cpu_4bit_paths(model).values()) == {path}

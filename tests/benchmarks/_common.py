@@ -43,9 +43,26 @@ def environment() -> dict:
            "cpu_count": os.cpu_count(), "cuda": torch.cuda.is_available()}
     if hasattr(os, "getloadavg"):
         env["loadavg_1m"] = round(os.getloadavg()[0], 2)   # > cores: other work is competing
+    env.update(cpu_facts())
     if torch.cuda.is_available():
         env["gpu"] = torch.cuda.get_device_name(0)
     return env
+
+
+# the CPU flags that change which kernels run: bitsandbytes' packed 4-bit kernel needs avx512_bf16,
+# torch's bf16 and int8 paths use AMX where it exists
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_int8")
+
+
+def cpu_facts() -> dict:
+    """The CPU's model name and which of CPU_FLAGS it lists (Linux /proc/cpuinfo; empty elsewhere)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    return {"cpu": model, "cpu_flags": ",".join(f for f in CPU_FLAGS if f in flags) or "none of " + ",".join(CPU_FLAGS)}
 
 
 def print_environment(env: dict) -> None:

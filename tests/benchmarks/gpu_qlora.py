@@ -198,6 +198,10 @@ def main() -> None:
         mem_reset()   # the peak below covers loading, LoRA wrapping and training, as a Colab session's would
         load_s, model = timed(load_4bit, folder, dtype)
     mem_loaded = mem_now()
+    if not cuda:   # which bitsandbytes CPU kernel the evaluation below runs (packed needs avx512_bf16)
+        from pada_lite.student import set_cpu_4bit_path
+        env["bnb_cpu_kernel"] = results["env"]["bnb_cpu_kernel"] = "+".join(sorted(set(set_cpu_4bit_path(model).values())))
+        print(f"bitsandbytes CPU kernel in eval: {env['bnb_cpu_kernel']} (cpu flags: {env.get('cpu_flags', '?')})")
     model = add_lora(model, prof)
     mem_lora = mem_now()
     peak_setup = mem_peak()
