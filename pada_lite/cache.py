@@ -3,11 +3,13 @@
 - `ReplyCache`: `teacher_cache.jsonl`, one line per answered request, keyed by `cache_key`
   (sha256 of model, messages, schema, temperature, max_tokens and seed: what shapes a reply,
   not how the parameters were spelt on the wire), appended and flushed at once.
-- `CallLog`: `teacher_calls.jsonl` beside it, one line per call that is *not* in the cache:
-  every failed attempt (with its reason, and the tokens the endpoint billed when it answered)
-  and every pre-flight check.
+- `CallLog`: `teacher_calls.jsonl` beside it. Before a call to a real endpoint is sent, a
+  `sent` record (its id and the most it can cost); after it, one outcome record: an answered
+  call is its line in the cache, any other (a failed attempt, with its reason and the tokens
+  the endpoint billed when it answered, or a pre-flight check) a line here; both carry the id.
 - `run_usage(cache)`: the calls, tokens and cost of a run over all its sessions, read back from
-  both files; the budget cap and the report use it.
+  both files; the budget cap and the report use it. A call sent with no outcome (the client
+  left: Ctrl-C, kill -9) is counted `abandoned (may be billed)`, at its worst case.
 
 A kill can cut the last line of either file, even inside a UTF-8 character: such a line is
 skipped (and counted), and the next record starts on a new line. Neither file ever holds a key.
@@ -21,7 +23,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from .pricing import Usage
+from .pricing import ABANDONED, UNKNOWN, Usage
 
 LOG_NAME = "teacher_calls.jsonl"
 
@@ -102,25 +104,45 @@ class ReplyCache(JsonlFile):
 
 
 class CallLog(JsonlFile):
-    """One record per call that is not in the reply cache: failed attempts and pre-flight checks."""
+    """`sent` records (a call about to be sent), and the outcomes of calls that are not in the reply
+    cache: failed attempts and pre-flight checks."""
 
     def __init__(self, cache_path: Path | None):
         super().__init__(cache_path.with_name(LOG_NAME) if cache_path is not None else None)
 
+    @property
+    def outcomes(self) -> list[dict]:
+        return [rec for rec in self.rows if "sent" not in rec]
 
-def run_usage(cache: str | Path) -> Usage:
+    @property
+    def sent(self) -> list[dict]:
+        return [rec for rec in self.rows if "sent" in rec]
+
+
+def run_usage(cache: str | Path, price_label=None) -> Usage:
     """What a run has sent and paid for over all its sessions: one cached record is one answered
-    call, and the call log adds failed attempts (billed when the endpoint answered) and checks."""
-    usage = Usage()
+    call, the call log adds failed attempts (billed when the endpoint answered) and checks, and a
+    call sent with no outcome in either file is abandoned, at the worst case it reserved.
+    `price_label(model)` names each row's price (the teacher's; "price unknown" without it)."""
+    usage, label = Usage(), price_label or (lambda model: UNKNOWN)
     replies = ReplyCache(cache)
     for rec in replies.records.values():
-        usage.add(rec["role"], rec["stage"], rec["model"], requests=1, calls=1, ok=1, prompt_tokens=rec["prompt_tokens"],
-                  completion_tokens=rec["completion_tokens"], reasoning_tokens=rec.get("reasoning_tokens", 0),
-                  cost_usd=rec["cost_usd"])
-    if replies.path is not None:
-        for rec in CallLog(replies.path).rows:
-            usage.add(rec.get("role", "?"), rec.get("stage", "?"), rec.get("model", "?"), reason=rec.get("reason"),
-                      calls=1, ok=int(bool(rec.get("ok"))), failed=int(bool(rec.get("final"))),
-                      prompt_tokens=rec.get("prompt_tokens", 0), completion_tokens=rec.get("completion_tokens", 0),
-                      reasoning_tokens=rec.get("reasoning_tokens", 0), cost_usd=rec.get("cost_usd", 0.0))
+        usage.add(rec["role"], rec["stage"], rec["model"], label(rec["model"]), requests=1, calls=1, ok=1,
+                  prompt_tokens=rec["prompt_tokens"], completion_tokens=rec["completion_tokens"],
+                  reasoning_tokens=rec.get("reasoning_tokens", 0), cost_usd=rec["cost_usd"])
+    if replies.path is None:
+        return usage
+    log = CallLog(replies.path)
+    for rec in log.outcomes:
+        model = rec.get("model", "?")
+        usage.add(rec.get("role", "?"), rec.get("stage", "?"), model, label(model), reason=rec.get("reason"),
+                  calls=1, ok=int(bool(rec.get("ok"))), failed=int(bool(rec.get("final"))),
+                  prompt_tokens=rec.get("prompt_tokens", 0), completion_tokens=rec.get("completion_tokens", 0),
+                  reasoning_tokens=rec.get("reasoning_tokens", 0), cost_usd=rec.get("cost_usd", 0.0))
+    done = {rec.get("call") for rec in [*replies.records.values(), *log.outcomes]}
+    for rec in log.sent:
+        if rec["sent"] not in done:   # the client left before it could book what came back
+            worst = rec.get("worst_usd", 0.0)
+            usage.add(rec.get("role", "?"), rec.get("stage", "?"), rec.get("model", "?"), label(rec.get("model", "?")),
+                      reason=ABANDONED, calls=1, cost_usd=worst, abandoned_usd=worst)
     return usage

@@ -7,7 +7,9 @@
     pada-lite evaluate --adapter runs/NAME/adapter --split test
 
 Every command writes into `runs/<name>/`: the resolved config, evaluation records (JSONL)
-and a summary. It deliberately holds no method logic: it calls `Workflow`.
+and a summary. Exit codes: 0 done, 1 the teacher failed mid-run, 2 a mistake in the input or
+options (one line, nothing paid), 3 stopped early because the teacher's budget was spent,
+130 interrupted. It deliberately holds no method logic: it calls `Workflow`.
 """
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ import re
 import shutil
 import sys
 import time
+from pathlib import Path
+
+EXIT_BUDGET = 3   # a run stopped early because the teacher's budget was spent (1: teacher failed, 2: bad input)
 
 
 class UsageError(Exception):
@@ -275,15 +280,43 @@ def _price(text: str):
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _check_resume(run, config: dict) -> None:
-    """A run folder resumes only with the settings that made it."""
-    if not run.has("config.json"):
+# config.json keys a resumed run may change: the teacher's description names its URL, and the same
+# models served at another URL (a local server restarted on another port) give the same replies
+_MAY_CHANGE = {"teacher"}
+_SETTING_NAMES = {"teacher_models": "teacher model", "teacher_settings": "teacher", "seed_size": "seed size"}
+
+
+def _differences(old, now, path: tuple = ()) -> list[tuple[tuple, object, object]]:
+    """(path, value in config.json, value now) of every setting both have and that differs."""
+    if isinstance(old, dict) and isinstance(now, dict):
+        return [d for k in now if k in old for d in _differences(old[k], now[k], (*path, k))]
+    return [] if old == now else [(path, old, now)]
+
+
+def _check_resume(folder: Path, config: dict) -> None:
+    """A run folder resumes only with the settings that made it; each one that differs is named with
+    both values. Checked before any teacher request, so a refusal costs nothing."""
+    path = folder / "config.json"
+    if not path.exists():
         return
-    old = run.read_json("config.json")
-    diff = [k for k in config if k in old and old[k] != json.loads(json.dumps(config[k], default=str))]
-    if diff:
-        raise RunMismatch(f"{run.dir / 'config.json'} was written with other settings ({', '.join(diff)} differ); "
-                          "resume with the same options, or choose a new --run name")
+    old, now = json.loads(path.read_text(encoding="utf-8")), json.loads(json.dumps(config, default=str))
+    found = _differences({k: v for k, v in old.items() if k not in _MAY_CHANGE}, now)
+    groups: dict[tuple, list[str]] = {}   # settings that changed the same way (--model: every role) on one line
+    for p, was, is_ in found:
+        groups.setdefault((p[:-1], json.dumps(was), json.dumps(is_)), []).append(p[-1])
+    lines = []
+    for (parent, was, is_), leaves in groups.items():
+        name = " ".join(_SETTING_NAMES.get(k, k.replace("_", " ")) for k in parent) or None
+        name = f"{name} ({', '.join(leaves)})" if name else _SETTING_NAMES.get(leaves[0], leaves[0].replace("_", " "))
+        lines.append(f"{name}: {_value(json.loads(was))} in config.json, {_value(json.loads(is_))} now")
+    if lines:
+        raise RunMismatch(f"{path} was written with other settings: {'; '.join(lines)}; resume with the same options, "
+                          "or choose a new --run name")
+
+
+def _value(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class RunMismatch(ValueError):
@@ -292,6 +325,7 @@ class RunMismatch(ValueError):
 
 def cmd_loop(args) -> int:
     from .loop import Loop, LoopConfig
+    from .pricing import ABANDONED
     from .report import comparison_table, write_report
     from .runs import Run, runs_root
     from .teacher import Usage, make_teacher
@@ -319,6 +353,11 @@ def cmd_loop(args) -> int:
                            flaw_rate=0.1 if args.flaw_rate is None else args.flaw_rate, seed=args.seed)
     print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} | "
           f"train/validation/test {wf.splits.sizes()}\nteacher: {teacher.describe()}")
+    sim = dict(analyst_noise=teacher.backend.analyst_noise, flaw_rate=teacher.backend.flaw_rate) if kind == "sim" else {}
+    config = dict(command="run", profile=wf.profile.to_dict(), task=wf.task.to_config(), seed=args.seed,
+                  seed_size=args.seed_size, sizes=wf.splits.sizes(), loop=cfg.to_dict(), teacher=teacher.describe(),
+                  teacher_models=teacher.models, teacher_settings=dict(kind=kind, **sim))
+    _check_resume(runs_root() / args.run, config)   # before the pre-flight: a refusal pays for nothing
     if not args.no_preflight and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
         folder, existed = runs_root() / args.run, (runs_root() / args.run).exists()
         try:
@@ -328,21 +367,27 @@ def cmd_loop(args) -> int:
                 shutil.rmtree(folder, ignore_errors=True)
             raise
     run = Run(args.run)
-    config = dict(command="run", profile=wf.profile.to_dict(), task=wf.task.to_config(), seed=args.seed,
-                  seed_size=args.seed_size, sizes=wf.splits.sizes(), loop=cfg.to_dict(), teacher=teacher.describe(),
-                  teacher_models=teacher.models)
-    _check_resume(run, config)
     run.save_config(**config)
     print(f"run folder {run.dir} (re-run with --run {run.name} to resume)")
     t0 = time.perf_counter()
-    summary = Loop(wf, teacher, run, cfg, preflight=not args.no_preflight).run()
+    loop = Loop(wf, teacher, run, cfg, preflight=not args.no_preflight)
+    summary = loop.run()
     print(f"\ntest accuracy ({wf.task.name}, {wf.profile.name} profile, {teacher.describe()}):")
     print(comparison_table(summary))
     print(f"\nteacher calls and cost in this session:\n{teacher.usage.table()}")
     paid = Usage.from_dict(summary["teacher"])
-    print(f"sent and paid over all sessions of this run: {paid.total_calls} calls, ${paid.total_cost:.4f}")
+    abandoned = sum(r["reasons"].get(ABANDONED, 0) for r in paid.rows())
+    if abandoned:   # calls an earlier session left in flight are in no session's table
+        print(f"\nteacher calls and cost over all sessions of this run:\n{paid.table()}")
+    print(f"sent and paid over all sessions of this run: {paid.total_calls} calls, ${paid.total_cost:.4f}" +
+          (f"; {abandoned} of them {ABANDONED}, counted at their worst case "
+           f"(${sum(r['abandoned_usd'] for r in paid.rows()):.4f})" if abandoned else ""))
     report = write_report(run)
     print(f"\n{time.perf_counter() - t0:.0f} s; report in {report}")
+    if loop.budget_spent:   # scripts must be able to tell a run cut short from a finished one
+        print(f"pada-lite: stopped early: the teacher's budget is spent; raise --budget and resume with --run {run.name}",
+              file=sys.stderr)
+        return EXIT_BUDGET
     return 0
 
 

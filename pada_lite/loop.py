@@ -15,7 +15,8 @@ complete; a re-run loads it instead of computing it, and teacher calls already a
 from the cache, so nothing is paid twice. A stage where some requests failed for a transient
 reason (rate limit, timeout, server error, lost connection) is used but not saved as complete,
 nor is anything of its method after it: a re-run asks those requests again. When the teacher's
-budget runs out the run stops cleanly, keeps what it has, and says so; when the teacher fails
+budget runs out the run stops cleanly, keeps what it has, and says what did not fit
+(`budget_spent` tells a caller, the command line's exit code); when the teacher fails
 (`TeacherFailed`), the summary says so and the error goes on to the caller.
 Each method is reported at the iteration where its *validation* accuracy was best (a later
 iteration can overfit the generated data); the test split only measures, it never selects.
@@ -114,6 +115,7 @@ class Loop:
         self.embedder = config.embedder or workflow.profile.embedder
         self.history: dict[str, list[dict]] = {}
         self.stopped: str | None = None
+        self.budget_spent = False           # stopped early because the teacher's budget was spent
         self.unsaved: dict[str, str] = {}   # method -> why its later artifacts are not saved as complete
 
     # ------------------------------------------------------------ one bar per method and iteration
@@ -193,7 +195,8 @@ class Loop:
         transient = self.teacher.transient_failed
         rows = compute()
         if self.teacher.budget_exhausted:  # an incomplete stage is not saved: a re-run redoes it from the cache
-            raise BudgetSpent(f"the teacher budget was reached during {parts[-1]} of {parts[0]} {parts[1]}")
+            raise BudgetSpent(f"the teacher budget was reached during {parts[-1]} of {parts[0]} {parts[1]}: "
+                              f"{self.teacher.budget_note()}")
         if self.teacher.transient_failed > transient and method not in self.unsaved:
             n = self.teacher.transient_failed - transient
             self.unsaved[method] = (f"{parts[1]}: {n} teacher request(s) failed for a transient reason in "
@@ -213,7 +216,7 @@ class Loop:
             def analyses():
                 failures = prev["validation"].failures
                 out = pa.analyse(self.teacher, task, failures)
-                why = "not asked: the budget is spent" if self.teacher.budget_exhausted else "teacher failures"
+                why = f"not asked: {self.teacher.budget_note()}" if self.teacher.budget_exhausted else "teacher failures"
                 lost = f" ({len(failures) - len(out)} {why})" if len(out) < len(failures) else ""
                 self._say(f"[{method} iteration {i}] analysed {len(out)} of {len(failures)} validation failures{lost}")
                 return out
@@ -304,7 +307,8 @@ class Loop:
                         self._say(f"[{method}] validation accuracy has not improved for {self.cfg.patience} iterations: stopping it")
                         active.remove(method)
         except BudgetSpent as e:
-            self.stopped = f"{e}; everything finished before it is kept in {self.out.dir} (re-run to resume with a bigger budget)"
+            self.budget_spent = True
+            self.stopped = f"{e}, and re-run to resume; everything finished before it is kept in {self.out.dir}"
             self._say(f"stopped: {self.stopped}")
         except TeacherFailed as e:   # keep the summary of what is done, then let the caller say what failed
             self.stopped = f"the teacher failed: {e}"
@@ -328,7 +332,7 @@ class Loop:
         selected = {m: r["iteration"] for m, r in report.selected({"methods": self.history}).items()}
         summary = {"methods": self.history, "selected": selected, "teacher_session": self.teacher.usage.to_dict(),
                    # every call this run has paid for, over all its sessions (resumes included)
-                   "teacher": (paid_usage(cache) if cache else self.teacher.usage).to_dict(),
+                   "teacher": (paid_usage(cache, self.teacher.price_label) if cache else self.teacher.usage).to_dict(),
                    "teacher_name": self.teacher.describe(),
                    "stopped": self.stopped, "unsaved": dict(self.unsaved), "wall_seconds": seconds, "config": self.cfg.to_dict(),
                    "profile": self.wf.profile.name, "task": self.wf.task.name, "seed": self.wf.seed}

@@ -10,6 +10,8 @@ client (OpenAI, Azure, vLLM, Ollama, LM Studio, llama.cpp's server, ...) and ret
 - `max_tokens` or `max_completion_tokens` (OpenAI's reasoning models reject the first), and
   room for hidden reasoning tokens on a model that reports them;
 - whether a temperature or a seed may be sent at all.
+An HTTP 200 whose body is an error object (some proxies and gateways answer so) raises
+`ErrorReply`, a server error with the server's message, not an empty reply.
 `adapt(model, error)` reads a refusal (HTTP 400/422, or a 5xx that names the reply format)
 and changes the caps so that the same request can be sent again; the pre-flight
 (`preflight.py`) uses it to learn a model's caps before any work. The client's own retries
@@ -120,6 +122,15 @@ def with_reply_note(messages: list[dict], schema, level: int) -> list[dict]:
     return msgs
 
 
+class ErrorReply(Exception):
+    """HTTP 200 with `{"error": ...}` as its body: the server failed; retried as a server error."""
+    status_code = 200
+
+    def __init__(self, error):
+        self.body = {"error": error if isinstance(error, dict) else {"message": str(error)}}
+        super().__init__(self.body["error"].get("message") or "an error object instead of a reply")
+
+
 @dataclass
 class Caps:
     """What one model at this endpoint accepts; learnt by the pre-flight or from refusals."""
@@ -210,6 +221,9 @@ class OpenAIBackend:
         if reasoning:
             self.caps_for(model).reasoning = True
         if not resp.choices:
+            error = getattr(resp, "error", None)   # subtle: the client keeps a body's unknown fields
+            if error:
+                raise ErrorReply(error)
             return Completion(text="", finish_reason="no_choices")
         choice = resp.choices[0]
         return Completion(text=choice.message.content or "",

@@ -85,12 +85,12 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
         sent = teacher.send(r, model, abort)
         if sent is None:
             raise TeacherUnusable(f"the budget is spent: not even the check of {model} fits in it; raise --budget")
-        c, err, spent = sent
+        c, err, spent, call = sent
         level = backend.caps_for(model).level
         if err is not None:
             reason = error_reason(err)
             teacher.usage.add(*row, reason=reason)
-            teacher.record(row, None, 0.0, reason)
+            teacher.record(row, None, 0.0, reason, call=call)
             key = (reason, level)
             tries[key] = tries.get(key, 0) + 1
             note = backend.adapt(model, err)   # a refusal that says what it refused
@@ -114,10 +114,10 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
                 raise ReplyError("refusal", c.refusal)
             parse_reply(c.text, Check)
         except LookupError:
-            teacher.record(row, c, spent, None, ok=True)
+            teacher.record(row, c, spent, None, ok=True, call=call)
             break
         except ReplyError as e:
-            teacher.record(row, c, spent, e.reason)
+            teacher.record(row, c, spent, e.reason, call=call)
             answered_at = level if answered_at is None else answered_at
             if level + 1 < len(LEVELS):   # the server may ignore the format: a lower one puts the schema in the prompt
                 backend.set_level(model, level + 1)
@@ -126,7 +126,7 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
             notes.append(f"its reply to the check was not the JSON asked for at any level ({one_line(c.text, 60)!r}): "
                          "expect invalid replies")
             break
-        teacher.record(row, c, spent, None, ok=True)
+        teacher.record(row, c, spent, None, ok=True, call=call)
         break
     else:
         raise TeacherUnusable(f"{backend.base_url}: the check of {model} did not settle in {MAX_CALLS} requests; "

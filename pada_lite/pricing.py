@@ -7,7 +7,9 @@
   the prompt's tokens (estimated from its characters, at the tokens-per-character ratio seen
   in earlier replies) and the completion-token limit sent (hidden reasoning tokens included).
 - `Usage`: counters per (role, stage): requests, cache hits, calls sent, answered, failed,
-  skipped for budget, failures by reason, tokens (reasoning tokens among them) and cost.
+  skipped for budget, failures by reason, tokens (reasoning tokens among them) and cost. A call
+  sent with no recorded outcome (the client left: Ctrl-C, a kill) counts as `ABANDONED`, at the
+  worst case it reserved, as the server may have answered and billed it.
   `rows()` feeds pandas, `table()` prints, `to_dict()`/`from_dict()` save it into a run folder.
 
 It deliberately does not decide anything (the teacher reserves, sends and counts) and does
@@ -31,6 +33,7 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-nano": (0.05, 0.40),
 }
 UNKNOWN, SIMULATED = "price unknown", "simulated (free)"
+ABANDONED = "abandoned (may be billed)"   # sent, and no outcome recorded: counted at its worst case
 
 
 def price_of(model: str, prices: dict[str, tuple[float, float]] | None = None) -> tuple[float, float] | None:
@@ -40,6 +43,11 @@ def price_of(model: str, prices: dict[str, tuple[float, float]] | None = None) -
         return tuple(table[model])
     base = re.sub(r"-\d{4}-\d{2}-\d{2}$", "", model)   # dated snapshot -> its family
     return tuple(table[base]) if base in table else None
+
+
+def price_label(price: tuple[float, float] | None, simulated: bool = False) -> str:
+    """How a usage row names its price: "0.15/0.6 per 1M", "price unknown" or "simulated (free)"."""
+    return SIMULATED if simulated else UNKNOWN if price is None else f"{price[0]:g}/{price[1]:g} per 1M"
 
 
 def cost(price: tuple[float, float] | None, prompt_tokens: int, completion_tokens: int) -> float:
@@ -86,6 +94,7 @@ class UsageRow:
     completion_tokens: int = 0    # hidden reasoning tokens included, as endpoints bill them
     reasoning_tokens: int = 0
     cost_usd: float = 0.0
+    abandoned_usd: float = 0.0    # the worst case of abandoned calls, included in cost_usd
     reasons: dict = field(default_factory=dict)   # failed attempts (and skips) by reason
 
 
@@ -98,6 +107,8 @@ def _notes(r: dict) -> str:
         notes.append(f"{r['reasoning_tokens']} reasoning tokens in tok out")
     if r["reasons"]:
         notes.append(", ".join(f"{k} {v}" for k, v in sorted(r["reasons"].items())))
+    if r.get("abandoned_usd"):
+        notes.append(f"cost includes ${r['abandoned_usd']:.4f}, the worst case of the abandoned calls")
     return "; ".join(notes)
 
 

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 ERRORS = {"RateLimitError": "rate_limit", "APITimeoutError": "timeout", "APIConnectionError": "connection",
           "InternalServerError": "server_error", "BadRequestError": "bad_request",
           "UnprocessableEntityError": "bad_request", "AuthenticationError": "auth",
-          "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error"}
+          "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error",
+          "ErrorReply": "server_error"}   # HTTP 200 with an error object as its body (openai_backend.py)
 FATAL = {"bad_request", "auth", "not_found"}                       # the same call would fail the same way
 TRANSIENT = {"rate_limit", "server_error", "timeout", "connection"}  # it may pass later
 

@@ -6,7 +6,9 @@ happened, per role and stage, and every HTTP request sent is one `call` in it.
 - Before any work, `preflight()` proves each model answers and learns what it accepts
   (`preflight.py`); a teacher that cannot be used raises `TeacherUnusable` with one line.
 - Cache: answered requests come from `teacher_cache.jsonl` (`cache.py`); a run killed mid-`ask`
-  keeps every reply already paid for, and asking again sends only the rest.
+  keeps every reply already paid for, and asking again sends only the rest. Each call to a real
+  endpoint is written to the call log before it is sent, so a call whose outcome was never
+  booked (Ctrl-C, kill -9) is counted `abandoned (may be billed)` at its worst case.
 - Retries: a bad reply (invalid JSON, wrong fields, refusal, truncation) is asked again up to
   `max_attempts` times, with some sampling (`retry_of`); a rate limit, server error, timeout or lost connection up to
   `max_retries` times, with backoff that honours `retry-after`. A refusal the backend can adapt
@@ -14,14 +16,16 @@ happened, per role and stage, and every HTTP request sent is one `call` in it.
 - Failing loudly: a request that cannot succeed (a rejected key, an unknown model, a bad
   request) stops the batch at once with `TeacherFailed`; so does a batch where more than
   `max_failed_share` of the requests failed; below that a warning names the stage, the share
-  and the reasons. Requests that failed for a transient reason are counted in
+  and the reasons (with the endpoint's last message for each error). Requests that failed for
+  a transient reason are counted in
   `transient_failed`, so the orchestrator can avoid saving their stage as complete.
 - Budget: the cap covers the whole run (what the run folder shows was spent before counts);
   each call first reserves the most it can cost; a call that does not fit while others are in
-  flight waits for them, and the budget is spent when one call alone no longer fits.
+  flight waits for them, and the budget is spent when one call alone no longer fits
+  (`budget_note()` says by how much); abandoned calls count at their worst case.
 - Calls run on daemon threads behind a progress bar. Ctrl-C returns within about a second: no
   request is sent after it, calls in flight get that second to land in the cache, then they
-  are abandoned and the connections closed.
+  are abandoned (and counted so) and the connections closed.
 
 It deliberately does not build prompts (`prompts.py`), know any endpoint's wire format
 (`openai_backend.py`) or invent replies (`sim.py`). `context` is no part of the cache key:
@@ -33,6 +37,7 @@ import queue
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,7 +46,7 @@ from typing import Protocol
 from pydantic import BaseModel, ValidationError
 
 from .cache import CallLog, ReplyCache, cache_key, run_usage, schema_json
-from .pricing import SIMULATED, UNKNOWN, Usage, cost, prompt_chars, price_of, upper_bound
+from .pricing import ABANDONED, Usage, cost, price_label, price_of, prompt_chars, upper_bound
 from .replies import (FATAL, TRANSIENT, ReplyError, backoff, error_body, error_reason, one_line,  # noqa: F401
                       parse_reply)
 from .schemas import ROLES, Request
@@ -126,14 +131,18 @@ class Teacher:
         self._spent, self._reserved, self._in_flight, self._cond = self.spent_before, 0.0, 0, threading.Condition()
         self._tokens_per_char: dict[str, float] = {}
         self._said: set[str] = set()
+        self.budget_stop: tuple[float, float] | None = None   # (the call that did not fit, what was left)
+        self._messages: dict[str, str] = {}   # endpoint error reason -> its last message
 
     def _price(self, model: str):
         return (0.0, 0.0) if self.backend.simulated else price_of(model, self.prices)
 
+    def price_label(self, model: str) -> str:
+        return price_label(self._price(model), self.backend.simulated)
+
     def _row(self, r: Request) -> tuple[str, str, str, str]:
-        model, p = self.models[r.role], self._price(self.models[r.role])
-        label = SIMULATED if self.backend.simulated else UNKNOWN if p is None else f"{p[0]:g}/{p[1]:g} per 1M"
-        return r.role, r.stage, model, label
+        model = self.models[r.role]
+        return r.role, r.stage, model, self.price_label(model)
 
     @property
     def spent_usd(self) -> float:
@@ -165,9 +174,9 @@ class Teacher:
 
     # ------------------------------------------------------------ budget
     def bound(self, r: Request, model: str) -> float:
-        """The most this call can cost (0 without a budget or a price)."""
+        """The most this call can cost (0 without a price)."""
         price = self._price(model)
-        if self.budget_usd is None or not price:
+        if not price:
             return 0.0
         cap = self.backend.token_cap(r, model) if hasattr(self.backend, "token_cap") else r.max_tokens
         return upper_bound(price, prompt_chars(r.messages, len(schema_json(r.schema))), len(r.messages), cap,
@@ -183,9 +192,19 @@ class Teacher:
                     self._in_flight += 1
                     return True
                 if self.budget_exhausted or not self._in_flight or abort.is_set():
+                    if not self.budget_exhausted:
+                        self.budget_stop = (amount, self.budget_usd - self._spent - self._reserved)
                     self.budget_exhausted = True
                     return False
                 self._cond.wait(0.2)   # calls in flight hold the rest: wait for them to settle
+
+    def budget_note(self) -> str | None:
+        """Why the budget stopped the teacher, in one line that says what to do; None while it has not."""
+        if self.budget_stop is None:
+            return None
+        worst, left = self.budget_stop
+        return (f"the next request could cost up to ${worst:.4f} (prompt and completion limit), more than the "
+                f"${max(left, 0.0):.4f} left of --budget {self.budget_usd:g}; raise --budget")
 
     def _settle(self, amount: float, spent: float) -> None:
         with self._cond:
@@ -197,9 +216,11 @@ class Teacher:
             self._cond.notify_all()
 
     def record(self, row, c: Completion | None, spent: float, reason: str | None, ok: bool = False,
-               final: bool = False) -> None:
-        """Book one call that will not be in the cache (a failed attempt or a check) in the call log."""
-        self.log.append({"role": row[0], "stage": row[1], "model": row[2], "reason": reason, "ok": ok, "final": final,
+               final: bool = False, call: str | None = None) -> None:
+        """Book the outcome of call `call` when it will not be in the cache (a failed attempt or a
+        check) in the call log."""
+        self.log.append({"call": call, "role": row[0], "stage": row[1], "model": row[2], "reason": reason, "ok": ok,
+                         "final": final,
                          "prompt_tokens": c.prompt_tokens if c else 0, "completion_tokens": c.completion_tokens if c else 0,
                          "reasoning_tokens": c.reasoning_tokens if c else 0, "cost_usd": spent, "time": round(time.time(), 3)})
 
@@ -214,22 +235,35 @@ class Teacher:
 
     # ------------------------------------------------------------ one request
     def send(self, r: Request, model: str, abort: threading.Event):
-        """One HTTP call, its cost reserved first and booked after: (completion, error, spent),
-        or None when the budget cannot cover it."""
+        """One HTTP call, its cost reserved first, written to the call log before it is sent and
+        its cost booked after: (completion, error, spent, call id), or None when the budget cannot
+        cover it. The caller books its outcome under that id. A call that fails after an interrupt
+        was abandoned: it is spent at its worst case, since the server may answer and bill it."""
         bound = self.bound(r, model)
         if not self._reserve(bound, abort):
             return None
         self.usage.add(*self._row(r), calls=1)
         self.sent.append((model, r))
+        call = self._log_sent(r, model, bound)
         c = err = None
         try:
             c = self.backend.complete(r, model)
         except Exception as e:   # endpoint trouble is counted, never raised here
             err = e
         finally:   # subtle: release the reservation and book the real cost in one step
-            spent = cost(self._price(model), c.prompt_tokens, c.completion_tokens) if c is not None else 0.0
+            spent = (cost(self._price(model), c.prompt_tokens, c.completion_tokens) if c is not None
+                     else bound if err is not None and abort.is_set() else 0.0)
             self._settle(bound, spent)
-        return c, err, spent
+        return c, err, spent, call
+
+    def _log_sent(self, r: Request, model: str, worst: float) -> str | None:
+        """The call log's `sent` record, flushed before the call goes out (a simulated call is never billed)."""
+        if self.backend.simulated:
+            return None
+        call = uuid.uuid4().hex[:16]
+        self.log.append({"sent": call, "role": r.role, "stage": r.stage, "model": model, "worst_usd": worst,
+                         "time": round(time.time(), 3)})
+        return call
 
     def _call(self, r: Request, key: str, abort: threading.Event, fatal: list) -> tuple[BaseModel | None, str | None]:
         """One request, asked until it is answered or has failed for good: (reply, None), or
@@ -240,26 +274,32 @@ class Teacher:
             if sent is None:
                 self.usage.add(*row, reason="budget", skipped=1)
                 return None, "budget"
-            c, err, spent = sent
+            c, err, spent, call = sent
             if err is not None and abort.is_set():
-                break   # abandoned after an interrupt: not a failure of the endpoint
+                # abandoned after an interrupt: not a failure of the endpoint, but it may be billed; no
+                # outcome is booked, so a later session reading the call log counts it the same way
+                self.usage.add(*row, reason=ABANDONED, cost_usd=spent, abandoned_usd=spent)
+                break
             if err is not None:
-                failed = self._after_error(r, row, err, tries, fatal, abort)
+                failed = self._after_error(r, row, err, tries, fatal, abort, call)
             else:
-                obj, failed = self._after_reply(r, row, key, c, spent, tries)
+                obj, failed = self._after_reply(r, row, key, c, spent, tries, call)
                 if obj is not None:
                     return obj, None
             if failed is not None:
                 return None, failed
         return None, None
 
-    def _after_error(self, r, row, err, tries: Counter, fatal: list, abort: threading.Event) -> str | None:
+    def _after_error(self, r, row, err, tries: Counter, fatal: list, abort: threading.Event, call=None) -> str | None:
         """None to send the request again, or the reason it failed for good."""
         model, reason = row[2], error_reason(err)
+        status, _, msg = error_body(err)
+        with self._cond:   # subtle: an auth error's message may echo part of the key: never keep it
+            self._messages[reason] = "" if reason == "auth" else f"HTTP {status}: {one_line(msg, 120)}" if status else ""
         note = self.backend.adapt(model, err) if hasattr(self.backend, "adapt") and tries["adapted"] < 4 else None
         if note is not None:   # the endpoint said what it does not accept: send it again without that
             tries["adapted"] += 1
-            self._count(row, "adapted")
+            self._count(row, "adapted", call=call)
             if note:
                 self.say_once(f"{model} at {getattr(self.backend, 'base_url', '?')}: sending {note} from now on")
             return None
@@ -267,19 +307,19 @@ class Teacher:
             with self._cond:
                 fatal.append(self.fatal_message(reason, err, r))
             abort.set()
-            return self._fail(row, reason)
+            return self._fail(row, reason, call=call)
         kind = "transient" if reason in TRANSIENT else "bad"   # a bug or an unknown status counts as a bad reply
         tries[kind] += 1
         if tries[kind] > (self.max_retries if kind == "transient" else self.max_attempts - 1):
-            return self._fail(row, reason)
-        self._count(row, reason)
+            return self._fail(row, reason, call=call)
+        self._count(row, reason, call=call)
         if kind == "transient":
             abort.wait(backoff(tries[kind], err))   # subtle: an interrupt cuts the wait short
         else:
             self.say_once(f"{type(err).__name__} from the backend, retried: {one_line(err, 200)}")
         return None
 
-    def _after_reply(self, r, row, key: str, c: Completion, spent: float, tries: Counter):
+    def _after_reply(self, r, row, key: str, c: Completion, spent: float, tries: Counter, call=None):
         """(the validated reply, None), (None, None) to ask again, or (None, why it failed for good)."""
         self._book(row, r, c, spent)
         try:
@@ -291,25 +331,25 @@ class Teacher:
         except ReplyError as e:
             tries["bad"] += 1
             if tries["bad"] >= self.max_attempts:
-                return None, self._fail(row, e.reason, c, spent)
-            self._count(row, e.reason, c, spent)
+                return None, self._fail(row, e.reason, c, spent, call)
+            self._count(row, e.reason, c, spent, call)
             return None, None
-        self.cache.put({"key": key, "model": row[2], "role": r.role, "stage": r.stage,
+        self.cache.put({"key": key, "call": call, "model": row[2], "role": r.role, "stage": r.stage,
                         "schema": r.schema.__name__, "reply": obj.model_dump(mode="json"),
                         "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
                         "reasoning_tokens": c.reasoning_tokens, "cost_usd": spent})
         self.usage.add(*row, ok=1)
         return obj, None
 
-    def _count(self, row, reason: str, c: Completion | None = None, spent: float = 0.0) -> None:
+    def _count(self, row, reason: str, c: Completion | None = None, spent: float = 0.0, call=None) -> None:
         """A failed attempt that will be tried again: counted, and booked in the call log."""
         self.usage.add(*row, reason=reason)
-        self.record(row, c, spent, reason)
+        self.record(row, c, spent, reason, call=call)
 
-    def _fail(self, row, reason: str, c: Completion | None = None, spent: float = 0.0) -> str:
+    def _fail(self, row, reason: str, c: Completion | None = None, spent: float = 0.0, call=None) -> str:
         """The last failed attempt of a request: counted, booked, and the request failed."""
         self.usage.add(*row, reason=reason, failed=1)
-        self.record(row, c, spent, reason, final=True)
+        self.record(row, c, spent, reason, final=True, call=call)
         return reason
 
     def fatal_message(self, reason: str, e: BaseException, r: Request) -> str:
@@ -423,7 +463,8 @@ class Teacher:
         if not n_failed:
             return
         stages = ", ".join(dict.fromkeys(r.stage for r in requests))
-        reasons = ", ".join(f"{k} {v}" for k, v in failures.most_common(4))
+        reasons = ", ".join(f"{k} {v}" + (f" ({self._messages[k]})" if self._messages.get(k) else "")
+                            for k, v in failures.most_common(4))
         line = (f"{stages}: {n_failed} of {len(requests)} requests failed ({n_failed / len(requests):.0%}; {reasons})"
                 f" at {self.backend.describe()}")
         if n_failed > self.max_failed_share * len(requests):
@@ -460,6 +501,7 @@ def make_teacher(kind: str = "sim", *, models: str | dict | None = None, base_ur
     return Teacher(OpenAIBackend(base_url=base_url, api_key=api_key, timeout=timeout), full, **kw)
 
 
-def paid_usage(cache: str | Path) -> Usage:
-    """What a run has sent and paid for over all its sessions (`cache.run_usage`)."""
-    return run_usage(cache)
+def paid_usage(cache: str | Path, price_label=None) -> Usage:
+    """What a run has sent and paid for over all its sessions (`cache.run_usage`); give the teacher's
+    `price_label` to name each row's price."""
+    return run_usage(cache, price_label)

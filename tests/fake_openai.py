@@ -11,10 +11,11 @@ after `watchdog` seconds. Knobs:
   each of the five reply schemas, reading the schema name from `response_format` or the prompt;
 - `faults`: consumed in order, one per request that reaches the answering stage, of "ok",
   "429", "500", "timeout" (sleeps `timeout_sleep`, past the client's timeout), "malformed"
-  (content not JSON), "refusal", "truncated" (finish_reason "length", cut JSON) and
-  "bad_schema" (valid JSON, wrong fields), and two that are not worth retrying: "400" (a bad
-  request for another reason than the format) and "401" (a rejected key); when the list runs
-  out every call is "ok";
+  (content not JSON), "refusal", "truncated" (finish_reason "length", cut JSON),
+  "bad_schema" (valid JSON, wrong fields) and "error_200" (HTTP 200 with an error object as its
+  body, "upstream model overloaded", as some proxies and gateways answer), and two that are not
+  worth retrying: "400" (a bad request for another reason than the format) and "401" (a
+  rejected key); when the list runs out every call is "ok";
 - `supports_schema=False`: `format_status` (400; llama-cpp-python's own server: 500) on a
   json_schema response format (not counted as a fault); `supports_json_mode=False`: the same
   on {"type": "json_object"} too;
@@ -178,6 +179,9 @@ class FakeOpenAI:
         if fault in ("429", "500"):
             return self._send(h, int(fault), {"error": {"message": f"fake {fault}", "type": "server_error"}},
                               {"retry-after-ms": "10"})
+        if fault == "error_200":
+            return self._send(h, 200, {"error": {"message": "upstream model overloaded", "type": "server_error",
+                                                 "code": 503}})
         if fault == "400":
             return self._send(h, 400, {"error": {"message": "this model's maximum context length is exceeded",
                                                  "type": "invalid_request_error", "param": "messages"}})

@@ -3,20 +3,22 @@ sessions, reasoning models. Every server is the loopback fake (`fake_openai.py`)
 assertion counts what the server received."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from fake_openai import SAMPLES, FakeOpenAI, helpdesk_responder
 
-from pada_lite.cache import run_usage
+from pada_lite.cache import CallLog, ReplyCache, run_usage
 from pada_lite.cli import main
 from pada_lite.openai_backend import OpenAIBackend
-from pada_lite.pricing import Usage, parse_price
+from pada_lite.pricing import ABANDONED, Usage, parse_price
 from pada_lite.schemas import ErrorAnalysis, NewSamples, Request
 from pada_lite.teacher import Teacher, TeacherFailed
 
@@ -230,7 +232,7 @@ def test_budget_covers_the_run_over_sessions_and_billed_failures_count(tmp_path)
         t1 = teacher_for(fake.base_url, cache=cache, budget_usd=1.0, prices=PRICES, workers=8)
         t1.ask([req(i) for i in range(30)])
         assert t1.budget_exhausted and t1.spent_usd <= 1.0
-        billed = sum(r["cost_usd"] for r in t1.log.rows)   # broken replies carried usage: they were paid for
+        billed = sum(r["cost_usd"] for r in t1.log.outcomes)   # broken replies carried usage: they were paid for
         assert billed > 0 and run_usage(cache).total_cost == pytest.approx(t1.spent_usd)
         # a second session with the same budget continues the same account
         t2 = teacher_for(fake.base_url, cache=cache, budget_usd=1.0, prices=PRICES, workers=8)
@@ -247,8 +249,136 @@ def test_eight_workers_spend_most_of_a_budget_that_allows_it():
         t = teacher_for(fake.base_url, budget_usd=2.0, prices=PRICES, workers=8)
         out = t.ask([req(i) for i in range(60)])
         assert t.budget_exhausted and 0.5 * 2.0 < t.spent_usd <= 2.0, t.spent_usd
-        one = max(r["cost_usd"] for r in t.log.rows) if t.log.rows else 0.15
+        one = max(r["cost_usd"] for r in t.log.outcomes) if t.log.outcomes else 0.15
         assert t.spent_usd > 2.0 - 2 * max(one, 0.15) and out.count(None) > 0
+
+
+def seed_model_done(runs: Path, failures: int = 5) -> None:
+    """Evaluations of iteration 0 (the seed SFT model) in run folder `r`, as a finished earlier session
+    leaves them, so the command goes straight to the teacher's stages (no training)."""
+    for split in ("validation", "test", "train"):
+        records = [{"id": f"{split}-{i}", "input": f"my bill doubled this month {i}", "gold": "billing",
+                    "response": "shipping" if i < failures else "billing", "parsed": "shipping" if i < failures else "billing",
+                    "correct": i >= failures, "tags": ["jargon"]} for i in range(failures + 5)]
+        path = runs / "r" / "sft" / "iter_0" / f"eval_{split}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def test_a_budget_stop_exits_3_and_says_what_did_not_fit(runs, capsys):
+    seed_model_done(runs)
+    with FakeOpenAI() as fake:
+        rc = main(cli("--base-url", fake.base_url, "--model", "m", "--price", "m=1,60", "--budget", "0.005"))
+        received = fake.counts["requests"]
+    out, err = capsys.readouterr()
+    assert rc == 3 and received == 1, (rc, received, err)   # only the pre-flight check fitted
+    note = (r"the next request could cost up to \$0\.0\d{3} \(prompt and completion limit\), more than the "
+            r"\$0\.004\d left of --budget 0\.005; raise --budget")   # the pre-flight check spent a little
+    assert re.search(r"analysed 0 of 5 validation failures \(5 not asked: " + note + r"\)", out), out
+    assert re.search(r"stopped: the teacher budget was reached during analyses.jsonl of pada iter_1: " + note, out), out
+    assert error_lines(err)[-1] == ("pada-lite: stopped early: the teacher's budget is spent; raise --budget and "
+                                    "resume with --run r")
+    summary = json.loads((runs / "r" / "summary.json").read_text())
+    assert {r["price"] for r in summary["teacher"]["rows"]} == {"1/60 per 1M"}   # priced with --price, so labelled
+
+
+def test_a_run_resumes_at_another_url_and_other_settings_are_named_before_any_request(runs, capsys, monkeypatch):
+    import pada_lite.loop
+
+    def interrupted(self):   # the work itself is not what this test is about
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pada_lite.loop.Loop, "run", interrupted)
+    with FakeOpenAI() as first, FakeOpenAI() as restarted:
+        assert main(cli("--base-url", first.base_url, "--model", "m")) == 130   # config.json written
+        # the same model served at another port: the run goes on
+        assert main(cli("--base-url", restarted.base_url, "--model", "m")) == 130
+        received = restarted.counts["requests"]
+        assert main(cli("--base-url", restarted.base_url, "--model", "other", "--samples", "10")) == 2
+        assert restarted.counts["requests"] == received, "refused before the pre-flight: nothing paid"
+    assert error_lines(capsys.readouterr().err)[-1] == (
+        f"pada-lite: error: {runs / 'r' / 'config.json'} was written with other settings: loop (samples): 140 in "
+        "config.json, 10 now; teacher model (analyst, generator, checker): 'm' in config.json, 'other' now; resume "
+        "with the same options, or choose a new --run name")
+
+
+# ---------------------------------------------------------------- calls the client left: billed, so counted
+CHILD = """
+import sys
+from pada_lite.openai_backend import OpenAIBackend
+from pada_lite.schemas import ErrorAnalysis, Request
+from pada_lite.teacher import Teacher
+url, cache = sys.argv[1:]
+reqs = [Request("analyst", "analysis", [{"role": "user", "content": f"question {i}"}], ErrorAnalysis) for i in range(10)]
+Teacher(OpenAIBackend(base_url=url, api_key="sk-x", timeout=60), dict.fromkeys(("analyst", "generator", "checker"), "m"),
+        cache=cache, workers=4, progress=False, budget_usd=100.0, prices={"m": (500.0, 500.0)}).ask(reqs)
+"""
+
+
+def test_calls_in_flight_when_the_client_is_killed_are_counted_abandoned_at_their_worst_case(tmp_path):
+    """kill -9 with 4 requests in flight: the server may answer and bill all 4 after the client left."""
+    cache, prices = tmp_path / "c.jsonl", {"m": (500.0, 500.0)}
+    reqs = [Request("analyst", "analysis", [{"role": "user", "content": f"question {i}"}], ErrorAnalysis) for i in range(10)]
+    with FakeOpenAI(stall_after=3) as fake:   # 3 answered, then 4 workers wait on replies that never come
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p)}
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, fake.base_url, str(cache)], env=env, cwd=tmp_path)
+        deadline = time.time() + 30
+        while fake.counts["requests"] < 7 and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        received = fake.counts["requests"]
+    assert received == 7
+    usage = run_usage(cache)
+    row = usage.rows()[0]
+    # every request the server received is a call in the accounts; the 4 with no outcome at their worst case
+    assert usage.total_calls == received and row["ok"] == 3 and row["reasons"] == {ABANDONED: 4}
+    fresh = Teacher(OpenAIBackend(base_url="http://127.0.0.1:9/v1", api_key=KEY), dict.fromkeys(MODELS, "m"),
+                    progress=False, prices=prices)
+    worst = fresh.bound(reqs[0], "m")
+    assert row["abandoned_usd"] >= 4 * worst and usage.total_cost == pytest.approx(
+        sum(r["cost_usd"] for r in ReplyCache(cache).records.values()) + row["abandoned_usd"])
+    assert "abandoned (may be billed) 4" in usage.table() and "worst case" in usage.table()
+    # the budget of the next session starts from them, and nothing is counted twice when they are sent again
+    with FakeOpenAI() as fake:
+        t = Teacher(OpenAIBackend(base_url=fake.base_url, api_key=KEY), dict.fromkeys(MODELS, "m"), cache=cache,
+                    budget_usd=100.0, prices=prices, progress=False)
+        assert t.spent_before == pytest.approx(usage.total_cost)
+        assert all(o is not None for o in t.ask(reqs)) and fake.counts["requests"] == 7
+        after = run_usage(cache)
+        assert after.total_calls == 14 and after.rows()[0]["ok"] == 10 and after.rows()[0]["reasons"] == {ABANDONED: 4}
+        sent = len(t.log.sent)
+        again = Teacher(OpenAIBackend(base_url=fake.base_url, api_key=KEY), dict.fromkeys(MODELS, "m"), cache=cache,
+                        progress=False)
+        again.ask(reqs)   # all from the cache: nothing sent, nothing logged as sent
+        assert fake.counts["requests"] == 7 and len(CallLog(cache).sent) == sent == 14
+        assert run_usage(cache).total_calls == 14
+
+
+def test_calls_left_in_flight_by_ctrl_c_count_in_the_accounts_and_against_the_budget(tmp_path):
+    """The notebook case: Ctrl-C in `ask`, the process goes on, and the abandoned calls return later."""
+    import _thread
+    cache, prices = tmp_path / "c.jsonl", {"m": (500.0, 500.0)}
+    reqs = [req(i) for i in range(10)]
+    with FakeOpenAI(stall_after=3) as fake:
+        t = Teacher(OpenAIBackend(base_url=fake.base_url, api_key=KEY, timeout=60), dict.fromkeys(MODELS, "m"),
+                    cache=cache, workers=4, budget_usd=100.0, prices=prices, progress=False)
+
+        def press_ctrl_c():
+            while fake.counts["requests"] < 7:
+                time.sleep(0.02)
+            time.sleep(0.2)
+            _thread.interrupt_main()
+        threading.Thread(target=press_ctrl_c, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            t.ask(reqs)
+        assert run_usage(cache).rows()[0]["reasons"] == {ABANDONED: 4}   # what a resumed run reads
+    for th in threading.enumerate():   # the server has closed: the abandoned calls fail and return
+        if th.name.startswith("pada-teacher"):
+            th.join(10)
+    row, paid = t.usage.rows()[0], run_usage(cache)
+    assert row["calls"] == 7 == paid.total_calls and row["reasons"] == {ABANDONED: 4} == paid.rows()[0]["reasons"]
+    assert t.spent_usd == pytest.approx(paid.total_cost) and row["abandoned_usd"] >= 4 * t.bound(reqs[0], "m")
 
 
 # ---------------------------------------------------------------- Ctrl-C, in a real process
@@ -280,6 +410,9 @@ def test_ctrl_c_against_a_stalled_server_exits_at_once_and_sends_nothing_more(tm
     assert proc.returncode == 130 and took < 5, (proc.returncode, took, err)
     assert error_lines(err)[-1] == "interrupted; resume with --run r" and "Traceback" not in err
     assert arrived_after == [], "no request after the interrupt"
+    # the calls left in flight may be billed: the run's accounts hold every request the server received
+    paid = run_usage(tmp_path / "r" / "teacher_cache.jsonl")
+    assert paid.total_calls == fake.counts["requests"] and sum(r["reasons"].get(ABANDONED, 0) for r in paid.rows()) == 4
     assert (tmp_path / "r" / "sft" / "iter_0" / "eval_test.jsonl").exists(), "the seed model's work is kept"
 
 

@@ -28,7 +28,8 @@ MODELS = {"analyst": "fake-a", "generator": "fake-g", "checker": "fake-c"}
 STAGE = {ErrorAnalysis: ("analyst", "analysis"), Pattern: ("analyst", "patterns"), Strategy: ("analyst", "strategies"),
          NewSamples: ("generator", "generation"), QualityScore: ("checker", "qc")}
 REASON = {"429": "rate_limit", "500": "server_error", "timeout": "timeout", "malformed": "invalid_json",
-          "refusal": "refusal", "truncated": "truncated", "bad_schema": "schema"}
+          "refusal": "refusal", "truncated": "truncated", "bad_schema": "schema",
+          "error_200": "server_error"}   # HTTP 200 with an error object as its body (some proxies and gateways)
 
 
 def req(i, schema=ErrorAnalysis, seed=0, max_tokens=256, text=""):
@@ -115,6 +116,16 @@ def test_each_fault_is_retried_and_counted(fake_openai, fault):
     row = t.usage.rows()[0]
     assert row["reasons"] == {REASON[fault]: 1} and row["calls"] == 2 and row["ok"] == 1 and row["failed"] == 0
     assert fake_openai.counts[fault] == 1
+
+
+def test_an_error_object_in_an_http_200_body_is_a_server_error_and_its_message_is_shown(fake_openai):
+    fake_openai.faults = ["error_200"] * 2
+    t = teacher_for(fake_openai, max_retries=1)
+    with pytest.raises(TeacherFailed, match=r"analysis: 1 of 1 requests failed \(100%; server_error 1 \(HTTP 200: "
+                                            r"upstream model overloaded\)\)"):
+        t.ask([req(0)])
+    row = t.usage.rows()[0]
+    assert row["calls"] == 2 == fake_openai.counts["requests"] and row["reasons"] == {"server_error": 2}
 
 
 def test_mixed_faults_batch_completes(fake_openai):
@@ -309,6 +320,16 @@ def test_budget_cap_against_the_endpoint(fake_openai):
     assert t.usage.rows()[0]["reasons"]["budget"] == out.count(None)
 
 
+def test_a_budget_stop_says_what_did_not_fit_in_what_was_left():
+    prices = dict.fromkeys(MODELS.values(), (1.0, 60.0))
+    t = Teacher(StandIn(), MODELS, budget_usd=0.005, prices=prices, progress=False)
+    worst = t.bound(req(0), "fake-a")
+    assert worst > 0.005   # one call's prompt and completion limit is more than the whole budget
+    assert t.budget_note() is None and t.ask([req(i) for i in range(3)]) == [None] * 3
+    assert t.budget_note() == (f"the next request could cost up to ${worst:.4f} (prompt and completion limit), more "
+                               "than the $0.0050 left of --budget 0.005; raise --budget")
+
+
 def test_price_override_unknown_model_and_simulated(fake_openai):
     assert price_of("gpt-4o-mini") == PRICES["gpt-4o-mini"] == price_of("gpt-4o-mini-2024-07-18")
     assert price_of("nobody-knows") is None and price_of("gpt-4o", {"gpt-4o": (1, 1)}) == (1, 1)
@@ -325,6 +346,17 @@ def test_price_override_unknown_model_and_simulated(fake_openai):
     ts = Teacher(sim, {"analyst": "gpt-4o", "generator": "gpt-4o", "checker": "gpt-4o"}, progress=False)
     ts.ask([req(0)])
     assert ts.usage.total_cost == 0 and ts.usage.rows()[0]["price"] == "simulated (free)"
+
+
+def test_the_run_wide_accounts_name_the_price_given(fake_openai, tmp_path):
+    """summary.json's "teacher" rows come from `paid_usage`: a --price given price labels them too."""
+    from pada_lite.teacher import paid_usage
+    t = teacher_for(fake_openai, tmp_path, prices={"fake-a": (0.15, 0.6)})
+    t.ask([req(0), req(1, NewSamples)])
+    rows = {r["model"]: r for r in paid_usage(tmp_path / "cache.jsonl", t.price_label).rows()}
+    assert rows["fake-a"]["price"] == "0.15/0.6 per 1M" and rows["fake-a"]["cost_usd"] > 0
+    assert rows["fake-g"]["price"] == "price unknown"
+    assert {r["model"]: r["price"] for r in t.usage.rows()} == {m: r["price"] for m, r in rows.items()}
 
 
 def test_usage_round_trip_and_groupings(fake_openai):
