@@ -8,7 +8,8 @@ refused is adapted to and the check sent again, so a well-behaved endpoint costs
 per model and a reasoning model or a picky local server a few more. A 5xx to a reply format
 is tried once more, then that format is given up (llama-cpp-python's own server answers a
 json_schema response format with HTTP 500). A reply that is not the JSON asked for (a server
-that ignores the format) steps the format down too, while a lower one does better.
+that ignores the format) steps the format down too; when no format gives JSON, the teacher
+cannot be used.
 
 A teacher that cannot be used raises `TeacherUnusable` with one line naming the URL and the
 model and saying what to do. Every check is counted in the teacher's usage (stage
@@ -79,7 +80,7 @@ def _unusable(teacher, model: str, roles: list[str], reason: str, e: BaseExcepti
 def check_model(teacher, model: str, roles: list[str]) -> str:
     backend, r = teacher.backend, check_request(roles[0])
     row, abort = teacher._row(r), threading.Event()
-    t0, notes, tries, answered_at = time.perf_counter(), [], {}, None
+    t0, notes, tries = time.perf_counter(), [], {}
     teacher.usage.add(*row, requests=1)
     for _ in range(MAX_CALLS):
         sent = teacher.send(r, model, abort)
@@ -118,14 +119,13 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
             break
         except ReplyError as e:
             teacher.record(row, c, spent, e.reason)
-            answered_at = level if answered_at is None else answered_at
             if level + 1 < len(LEVELS):   # the server may ignore the format: a lower one puts the schema in the prompt
                 backend.set_level(model, level + 1)
                 continue
-            backend.set_level(model, answered_at)
-            notes.append(f"its reply to the check was not the JSON asked for at any level ({one_line(c.text, 60)!r}): "
-                         "expect invalid replies")
-            break
+            raise TeacherUnusable(f"{backend.base_url} answered the check of {model} with {one_line(c.text, 60)!r}, not "
+                                  f"the JSON asked for, in every reply format ({', '.join(LEVELS)}): use a server or "
+                                  "model that writes JSON (llama.cpp's llama-server, Ollama, or vLLM with structured "
+                                  "outputs), or a larger instruct model")
         teacher.record(row, c, spent, None, ok=True)
         break
     else:

@@ -23,7 +23,8 @@ after `watchdog` seconds. Knobs:
   and on a temperature other than 1, OpenAI's own messages; replies report hidden reasoning
   tokens), and `stall_after=n` (from request n+1 on, accept and never answer);
 - `ignores_schema=True`: a json_schema response format is accepted and ignored (prose comes
-  back), as `transformers serve` was seen to do; JSON mode works.
+  back), as `transformers serve` was seen to do; JSON mode works. `prose=True`: every reply is
+  prose, whatever the format (a server and model that cannot write JSON).
 Every request body, its headers (names in lower case) and its arrival time are recorded
 (`requests`); counters are thread-safe.
 
@@ -95,12 +96,13 @@ class FakeOpenAI:
     def __init__(self, latency: float = 0.0, responder=default_responder, faults=(), supports_schema: bool = True,
                  supports_json_mode: bool = True, timeout_sleep: float = 2.0, watchdog: float = 300.0,
                  format_status: int = 400, api_key: str | None = None, models=None, reasoning: bool = False,
-                 stall_after: int | None = None, reasoning_tokens: int = 48, ignores_schema: bool = False):
+                 stall_after: int | None = None, reasoning_tokens: int = 48, ignores_schema: bool = False,
+                 prose: bool = False):
         self.latency, self.responder, self.faults = latency, responder, list(faults)
         self.supports_schema, self.supports_json_mode = supports_schema, supports_json_mode
         self.format_status, self.api_key, self.models = format_status, api_key, set(models) if models else None
         self.reasoning, self.stall_after, self.reasoning_tokens = reasoning, stall_after, reasoning_tokens
-        self.ignores_schema = ignores_schema
+        self.ignores_schema, self.prose = ignores_schema, prose
         self.timeout_sleep, self.watchdog = timeout_sleep, watchdog
         self.requests: list[dict] = []        # {"body": ..., "headers": ...} per incoming request
         self.counts: Counter = Counter()      # "requests", "rejected_format" and one per fault served
@@ -189,8 +191,8 @@ class FakeOpenAI:
         if fault == "timeout" or self._stop.is_set():
             return   # the client has given up (or the server is closing): answer nothing
         content, refusal, finish = json.dumps(self.responder(body)), None, "stop"
-        if fault == "malformed" or (self.ignores_schema and fmt == "json_schema"):
-            content = "Sure! Here is what you asked for: error_scenario = unclear"
+        if fault == "malformed" or (self.ignores_schema and fmt == "json_schema") or self.prose:
+            content = "Sure! Here is my analysis. The message is about billing, so error_scenario = unclear"
         elif fault == "refusal":
             content, refusal = None, "I can't help with that."
         elif fault == "truncated":

@@ -168,6 +168,25 @@ def test_reasoning_model_without_preflight_adapts_mid_run_and_keeps_the_cache_ke
         assert fake.counts["requests"] == sent and t2.usage.total_hits == 3
 
 
+# ---------------------------------------------------------------- a server that cannot be used for the run
+def test_a_server_that_writes_no_json_stops_before_any_work(runs, capsys):
+    """It ignores every reply format and writes prose (as `transformers serve` did with SmolLM2): one
+    line, exit 2, no fine-tune and no run folder; three checks, one per reply format, then nothing."""
+    with FakeOpenAI(prose=True) as fake:
+        t0 = time.perf_counter()
+        url = fake.base_url
+        rc = main(cli("--base-url", url, "--model", "m"))
+        seconds, received = time.perf_counter() - t0, fake.counts["requests"]
+    err = capsys.readouterr().err
+    assert rc == 2 and seconds < 10 and received == 3, (rc, seconds, received, err)
+    assert error_lines(err) == [
+        f"pada-lite: error: {url} answered the check of m with 'Sure! Here is my analysis. The message is about "
+        "billing, ...', not the JSON asked for, in every reply format (json_schema, json_object, text): use a server or "
+        "model that writes JSON (llama.cpp's llama-server, Ollama, or vLLM with structured outputs), or a larger instruct "
+        "model"], err
+    assert list(runs.iterdir()) == []
+
+
 # ---------------------------------------------------------------- failing loudly mid-run
 def broken(share: float):
     """A responder whose replies are not JSON for the first `share` of distinct questions."""
