@@ -228,6 +228,23 @@ def test_the_context_is_compared_with_the_run_settings_and_read_from_ollama(runs
         assert teacher_for(fake.base_url).preflight(requests=big)
 
 
+def test_a_notebook_checked_first_is_stopped_by_the_loop_before_any_training(tmp_path):
+    """Notebooks check the teacher when they make it (`course_teacher`) and run later: `Loop.run()`
+    compares the context with this run's requests before it trains anything."""
+    from pada_lite.loop import Loop, LoopConfig
+    from pada_lite.runs import Run
+    from pada_lite.teacher import TeacherUnusable
+    from pada_lite.workflow import Workflow
+    wf = Workflow.create("tiny", progress=False, seed_size=60)
+    with FakeOpenAI(context=1024) as fake:
+        t = teacher_for(fake.base_url)
+        t.preflight()   # what course_teacher() does: the check alone knows no run
+        run = Run("nb", root=tmp_path)
+        with pytest.raises(TeacherUnusable, match=r"the server's context is 1024 tokens; this run needs about"):
+            Loop(wf, t, run, LoopConfig(methods=("sft", "pada"), iterations=1)).run()
+    assert not run.has("sft", "iter_0", "eval_test.jsonl") and not (run.dir / "sft").exists()
+
+
 def test_context_advice_names_the_slots():
     from pada_lite.teacher import context_advice
     assert context_advice(1024, 2, 2250, "generation prompts with 4 examples", fewer=True) == (
