@@ -146,11 +146,20 @@ class Teacher:
         self._spent, self._reserved, self._in_flight, self._cond = self.spent_before, 0.0, 0, threading.Condition()
         self._tokens_per_char: dict[str, float] = {}
         self._said: set[str] = set()
+        self._context_asked: set[str] = set()
 
-    def context(self, model: str) -> tuple[int | None, int]:
-        """(the server's context per request, if known; its slots)."""
+    def context(self, model: str, learn: bool = False) -> tuple[int | None, int]:
+        """(the server's context per request, if known; its slots). `learn`: ask the server once per
+        model when the pre-flight did not (--no-preflight), at the first reply cut short."""
         caps = self.backend.caps_for(model) if hasattr(self.backend, "caps_for") else None
-        return (caps.context, caps.slots) if caps is not None else (None, 1)
+        if caps is None:
+            return None, 1
+        with self._cond:
+            ask = learn and caps.context is None and model not in self._context_asked
+            self._context_asked |= {model} if ask else set()
+        if ask and hasattr(self.backend, "learn_context"):
+            self.backend.learn_context(model)
+        return caps.context, caps.slots
 
     def _price(self, model: str):
         return (0.0, 0.0) if self.backend.simulated else price_of(model, self.prices)
@@ -313,7 +322,7 @@ class Teacher:
         try:
             if c.refusal:
                 raise ReplyError("refusal", c.refusal)
-            context = self.context(row[2])[0]
+            context = self.context(row[2], learn=c.finish_reason == "length")[0]
             if c.finish_reason == "length" and context and c.prompt_tokens + c.completion_tokens >= context:
                 raise ReplyError("context_full", f"prompt and reply filled the server's {context} tokens")
             if c.finish_reason == "length":
@@ -464,7 +473,7 @@ class Teacher:
                 f" at {self.backend.describe()}")
         if failures["context_full"]:
             context, slots = self.context(self.models[requests[0].role])
-            line += f"; {context_advice(context, slots, fewer=bool(SHOWN & {r.stage for r in requests}))}" if context else ""
+            line += f"; {context_advice(context, slots, fewer=bool(SHOWN & {r.stage for r in requests}))}"
         if n_failed > self.max_failed_share * len(requests):
             raise TeacherFailed(f"{line}; more than {self.max_failed_share:.0%} of a stage failed, so the run stops here")
         print(f"warning: teacher: {line}", file=sys.stderr)

@@ -269,6 +269,11 @@ def test_a_reply_that_fills_the_known_context_is_context_full_and_not_asked_agai
         assert fake.counts["requests"] == before + 1
         assert t.usage.rows()[-1]["reasons"] == {"context_full": 1}
         assert all(o is not None for o in t.ask([req(i) for i in range(3)]))   # short ones fit: answered
+    with FakeOpenAI(context=200) as fake:   # --no-preflight: the context is asked for at the first cut reply
+        t = teacher_for(fake.base_url, workers=1, max_failed_share=1.0)
+        assert t.ask([req(1)])[0] is not None   # a reply that was not cut: nothing asked
+        assert t.ask([req(0, text="x" * 500)]) == [None] and fake.counts["requests"] == 2
+        assert t.usage.rows()[-1]["reasons"] == {"context_full": 1}
 
 
 def test_a_refusal_quoting_the_context_names_it(capsys):
