@@ -114,7 +114,8 @@ _SIZES = ("n_validation", "n_test")
 _FLAGS = {"input_field": "--input-field", "output_field": "--output-field", "answer_type": "--answer-type",
           "labels": "--labels", "description": "--description", "delimiter": "--delimiter",
           "n_validation": "--n-validation", "n_test": "--n-test", "validation": "--n-validation",
-          "test": "--n-test", "seed_size": "--seed-size", "long_inputs": "--long-inputs", "max_len": "--max-len"}
+          "test": "--n-test", "seed_size": "--seed-size", "long_inputs": "--long-inputs", "max_len": "--max-len",
+          "shots": "--shots", "chunk": "--chunk"}
 
 
 def in_flags(message: str) -> str:
@@ -243,6 +244,9 @@ def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
     p.add_argument("--methods", default=methods, help="comma-separated: sft, llm2llm, pada, pada-val-only, pada-train-only, pada-no-qc")
     p.add_argument("--iterations", type=_number(int, 0), default=3, help="augmentation iterations after the seed fine-tune")
     p.add_argument("--samples", type=_number(int, 1), default=140, help="pattern-guided samples per iteration")
+    p.add_argument("--shots", type=_number(int, 0), default=4, help="training examples shown to the generator per "
+                   "request (default 4)")
+    p.add_argument("--chunk", type=_number(int, 1), default=8, help="samples asked for per generator request (default 8)")
     p.add_argument("--parity", action="store_true", help="the same number of accepted samples for every augmenting method")
     p.add_argument("--patience", type=_number(int, 1), default=None,
                    help="stop a method after this many iterations without a validation gain")
@@ -324,7 +328,7 @@ class RunMismatch(ValueError):
 
 
 def cmd_loop(args) -> int:
-    from .loop import Loop, LoopConfig
+    from .loop import Loop, LoopConfig, largest_requests
     from .pricing import ABANDONED
     from .report import comparison_table, write_report
     from .runs import Run, runs_root
@@ -332,7 +336,8 @@ def cmd_loop(args) -> int:
 
     wf = _workflow(args)
     cfg = LoopConfig(methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()), iterations=args.iterations,
-                     samples=args.samples, parity=args.parity, patience=args.patience)
+                     samples=args.samples, parity=args.parity, patience=args.patience, shots=args.shots,
+                     chunk=args.chunk)
     kind = args.teacher or wf.profile.teacher
     if kind == "sim" and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
         from .sim import check_task   # a task it cannot read is refused before a run folder exists
@@ -361,7 +366,7 @@ def cmd_loop(args) -> int:
     if not args.no_preflight and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
         folder, existed = runs_root() / args.run, (runs_root() / args.run).exists()
         try:
-            teacher.preflight()
+            teacher.preflight(requests=largest_requests(wf, cfg))
         except BaseException:   # a failed check leaves no half-made run folder (its call log is all it could hold)
             if not existed and folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
@@ -462,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pada-lite: error: {in_flags(str(e))}", file=sys.stderr)
         return 2
     except TeacherFailed as e:
-        print(f"pada-lite: error: {e}. Everything finished is kept; fix this and resume with --run {args.run}",
+        print(f"pada-lite: error: {in_flags(str(e))}. Everything finished is kept; fix this and resume with --run {args.run}",
               file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -10,7 +10,8 @@ far (iterations 1..i). Each iteration's folder `runs/<name>/<method>/iter_<i>/` 
 stage artifacts that made its data and the evaluations of the model trained on it.
 
 Before any training, `run()` checks the teacher (`Teacher.preflight`): a dead URL, a rejected
-key or an unknown model stops it in seconds. Every stage writes its artifact once it is
+key, an unknown model, a server that writes no JSON, or one whose context cannot hold the run's
+largest requests (`largest_requests`) stops it in seconds. Every stage writes its artifact once it is
 complete; a re-run loads it instead of computing it, and teacher calls already answered come
 from the cache, so nothing is paid twice. A stage where some requests failed for a transient
 reason (rate limit, timeout, server error, lost connection) is used but not saved as complete,
@@ -29,12 +30,13 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from types import SimpleNamespace
 
 from . import analysis as pa
-from . import report
+from . import prompts, report
 from .data import read_jsonl, write_jsonl
 from .evaluate import EvalResult
-from .generation import Candidate, pattern_samples, similar_samples
+from .generation import Candidate, pattern_samples, shown_block, similar_samples
 from .quality import QCConfig, quality_control
 from .similarity import LeakGuard
 from .teacher import TeacherFailed, paid_usage
@@ -79,6 +81,38 @@ class LoopConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def largest_requests(workflow, config: LoopConfig) -> list[tuple[str, object]]:
+    """[(what, Request)]: the longest request of each kind the run's methods will send, built by the
+    prompt builders from the longest examples, with a teacher's usual wording where a prompt quotes
+    what the teacher wrote earlier. The pre-flight compares them with the server's context."""
+    task, splits, used = workflow.task, workflow.splits, [METHODS[m] for m in config.methods]
+
+    def words(n: int) -> str:   # a stand-in for what a teacher writes, n characters long
+        return ("word " * n)[:n]
+    longest = sorted(splits.train, key=lambda e: len(e.input) + len(task.target(e)), reverse=True)
+    shown = shown_block(longest[: config.shots], task)
+    pat = {"name": words(60), "description": words(300)}
+    strat = {"strategy": words(400), **{k: [words(80)] * 3 for k in ("vary", "keep", "pitfalls")}}
+    out = []
+    if any(m["patterns"] for m in used) and splits.validation:
+        val = max(splits.validation, key=lambda e: len(e.input))
+        failure = SimpleNamespace(input=val.input, response=words(4 * task.max_new_tokens), gold=val.output,
+                                  parsed=words(20), tags=[])
+        analysis = {"error_scenario": words(160), "root_cause": words(120)}
+        out += [("analysis prompts", prompts.analysis(task, failure)),
+                (f"pattern prompts with {config.max_members} analyses",
+                 prompts.pattern(task, [analysis] * config.max_members)),
+                ("strategy prompts", prompts.strategy(task, pat)),
+                (f"generation prompts with {len(shown)} examples",
+                 prompts.generation(task, pat, strat, shown, min(config.chunk, config.samples), 0))]
+    one = shown_block(longest[:1], task)   # the longest training example (shown or not: shots may be 0)
+    if any(m["similar"] for m in used) and one:
+        out.append(("similar-sample prompts", prompts.similar(task, one[0], config.per_error)))
+    if any(m["qc"] == "full" for m in used) and one:
+        out.append((f"quality checks with {len(shown)} examples", prompts.quality(task, one[0], pat, strat, shown)))
+    return out
 
 
 def _row(i: int, evals: dict) -> dict:
@@ -278,7 +312,8 @@ class Loop:
     def run(self) -> dict:
         t0 = time.perf_counter()
         if self.preflight and self.cfg.iterations > 0 and any(m != "sft" for m in self.cfg.methods):
-            self.teacher.preflight()   # before any training: a teacher that cannot be used stops here
+            # before any training: a teacher that cannot be used, or whose server's context is too small, stops here
+            self.teacher.preflight(requests=largest_requests(self.wf, self.cfg))
         with self._stages("sft", 0):
             evals0 = self._evals0 = self._train_and_evaluate("sft", 0, [])
         for method in self.cfg.methods:

@@ -10,6 +10,8 @@ client (OpenAI, Azure, vLLM, Ollama, LM Studio, llama.cpp's server, ...) and ret
 - `max_tokens` or `max_completion_tokens` (OpenAI's reasoning models reject the first), and
   room for hidden reasoning tokens on a model that reports them;
 - whether a temperature or a seed may be sent at all.
+- the server's context in tokens per request, where it says so (`learn_context`: llama.cpp's
+  `GET /props`, Ollama's `num_ctx`), so a run that cannot fit is stopped before it starts.
 An HTTP 200 whose body is an error object (some proxies and gateways answer so) raises
 `ErrorReply`, a server error with the server's message, not an empty reply.
 `adapt(model, error)` reads a refusal (HTTP 400/422, or a 5xx that names the reply format)
@@ -27,6 +29,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass, replace
@@ -139,12 +142,16 @@ class Caps:
     temperature: bool = True            # False: only the default temperature is accepted, so none is sent
     seed: bool = True
     reasoning: bool = False             # spends hidden reasoning tokens: room is added for them
+    context: int | None = None          # tokens of prompt + reply one request may hold, where the server says
+    slots: int = 1                      # llama-server's parallel slots: its -c is shared among them
+    tokens_per_char: float = 0.0        # of the server's tokenizer, measured on the check's prompt
 
     def describe(self) -> str:
         parts = [f"{LEVELS[self.level]} replies", self.token_param]
         parts += [] if self.temperature else ["default temperature only"]
         parts += [] if self.seed else ["no seed"]
         parts += ["reasoning model"] if self.reasoning else []
+        parts += [f"context {self.context} tokens"] if self.context else []
         return ", ".join(parts)
 
 
@@ -193,6 +200,44 @@ class OpenAIBackend:
         for the pre-flight check: a reply cut short by the limit still proves the model answers)."""
         room = self.caps_for(model).reasoning and request.stage != "preflight"
         return request.max_tokens + (self.reasoning_tokens if room else 0)
+
+    def sent_chars(self, request, model: str) -> int:
+        """The characters of `request`'s messages as they are sent to `model` (its reply note included)."""
+        msgs = with_reply_note(request.messages, request.schema, self.caps_for(model).level)
+        return sum(len(str(m.get("content") or "")) for m in msgs)
+
+    def learn_context(self, model: str) -> int | None:
+        """The server's context per request, where it says so: llama.cpp's `GET /props`, else Ollama's
+        `num_ctx` (`POST /api/show`, then the loaded model in `GET /api/ps`). Best-effort: a server that
+        does not say is no error."""
+        root, caps = self.base_url.removesuffix("/v1"), self.caps_for(model)
+
+        def ask(method: str, path: str, **kw):
+            try:   # subtle: the client sends the key, as a server started with --api-key wants; no retries
+                return getattr(self._get_client(), method)(root + path, cast_to=object,
+                                                            options={"timeout": min(self.timeout, 10.0)}, **kw)
+            except Exception:
+                return None
+        props = ask("get", "/props")
+        if isinstance(props, dict):
+            n = (props.get("default_generation_settings") or {}).get("n_ctx") or props.get("n_ctx")
+            if isinstance(n, int) and n > 0:
+                caps.context, caps.slots = n, max(int(props.get("total_slots") or 1), 1)
+                return n
+        show = ask("post", "/api/show", body={"model": model})
+        params = show.get("parameters") if isinstance(show, dict) else None
+        m = re.search(r"^\s*num_ctx\s+(\d+)", params or "", re.M) if isinstance(params, str) else None
+        if m:
+            caps.context = int(m.group(1))
+            return caps.context
+        ps = ask("get", "/api/ps") if isinstance(show, dict) else None
+        for run in (ps or {}).get("models", []) if isinstance(ps, dict) else []:
+            if run.get("name") == model or run.get("model") == model:
+                n = run.get("context_length")
+                if isinstance(n, int) and n > 0:
+                    caps.context = n
+                    return n
+        return None
 
     def _params(self, request, model: str) -> dict:
         caps = self.caps_for(model)

@@ -8,7 +8,10 @@ refused is adapted to and the check sent again, so a well-behaved endpoint costs
 per model and a reasoning model or a picky local server a few more. A 5xx to a reply format
 is tried once more, then that format is given up (llama-cpp-python's own server answers a
 json_schema response format with HTTP 500). A reply that is not the JSON asked for (a server
-that ignores the format) steps the format down too, while a lower one does better.
+that ignores the format) steps the format down too; when no format gives JSON, the teacher
+cannot be used. The check also learns the server's context, where the server says it
+(`OpenAIBackend.learn_context`), and its tokens per character; `check_context` then compares it
+with the largest requests a run will send, so a run that cannot fit stops before it starts.
 
 A teacher that cannot be used raises `TeacherUnusable` with one line naming the URL and the
 model and saying what to do. Every check is counted in the teacher's usage (stage
@@ -24,11 +27,13 @@ import time
 from pydantic import BaseModel, Field
 
 from .openai_backend import LEVELS
-from .replies import ReplyError, error_body, error_reason, one_line, parse_reply, retry_after
+from .pricing import prompt_chars
+from .replies import ReplyError, context_size, error_body, error_reason, one_line, parse_reply, retry_after
 from .schemas import ROLES, Request
-from .teacher import TeacherUnusable
+from .teacher import TeacherUnusable, context_advice
 
 MAX_CALLS = 12   # per model: adaptations and format steps included
+PER_MESSAGE = 4  # tokens a chat template adds per message (and once more for the reply's start)
 
 
 class Check(BaseModel):
@@ -69,6 +74,9 @@ def _unusable(teacher, model: str, roles: list[str], reason: str, e: BaseExcepti
                                "or OPENAI_API_KEY (on Colab the secret OPENAI_API_KEY)")
     if reason == "not_found":
         return TeacherUnusable(f"{url} has no model {model!r} (HTTP {status}: {one_line(msg, 120)}): check {flags}")
+    if reason == "context_full":
+        return TeacherUnusable(f"{url} refused even the check of {model} (HTTP {status}: {one_line(msg, 120)}): "
+                               + context_advice(context_size(e), backend.caps_for(model).slots))
     if reason in ("rate_limit", "server_error"):
         return TeacherUnusable(f"{url} kept failing the check for {model} (HTTP {status}: {one_line(msg, 120)}): "
                                "try again later, or skip the check with --no-preflight")
@@ -79,7 +87,7 @@ def _unusable(teacher, model: str, roles: list[str], reason: str, e: BaseExcepti
 def check_model(teacher, model: str, roles: list[str]) -> str:
     backend, r = teacher.backend, check_request(roles[0])
     row, abort = teacher._row(r), threading.Event()
-    t0, notes, tries, answered_at = time.perf_counter(), [], {}, None
+    t0, notes, tries = time.perf_counter(), [], {}
     teacher.usage.add(*row, requests=1)
     for _ in range(MAX_CALLS):
         sent = teacher.send(r, model, abort)
@@ -100,7 +108,7 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
             if note is None and reason in ("rate_limit", "server_error") and tries[key] <= 1:
                 time.sleep(min(retry_after(err) or 1.0, 5.0))
                 continue
-            if note is None and reason not in ("connection", "timeout", "rate_limit", "auth", "not_found"):
+            if note is None and reason not in ("connection", "timeout", "rate_limit", "auth", "not_found", "context_full"):
                 note = backend.adapt(model, err, probing=True)   # anything else refused: try the next reply format
             if note is None:
                 raise _unusable(teacher, model, roles, reason, err)
@@ -118,20 +126,52 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
             break
         except ReplyError as e:
             teacher.record(row, c, spent, e.reason, call=call)
-            answered_at = level if answered_at is None else answered_at
             if level + 1 < len(LEVELS):   # the server may ignore the format: a lower one puts the schema in the prompt
                 backend.set_level(model, level + 1)
                 continue
-            backend.set_level(model, answered_at)
-            notes.append(f"its reply to the check was not the JSON asked for at any level ({one_line(c.text, 60)!r}): "
-                         "expect invalid replies")
-            break
+            raise TeacherUnusable(f"{backend.base_url} answered the check of {model} with {one_line(c.text, 60)!r}, not "
+                                  f"the JSON asked for, in every reply format ({', '.join(LEVELS)}): use a server or "
+                                  "model that writes JSON (llama.cpp's llama-server, Ollama, or vLLM with structured "
+                                  "outputs), or a larger instruct model")
         teacher.record(row, c, spent, None, ok=True, call=call)
+        _measure(backend, model, r, c)
         break
     else:
         raise TeacherUnusable(f"{backend.base_url}: the check of {model} did not settle in {MAX_CALLS} requests; "
                               "skip it with --no-preflight")
     teacher.usage.add(*row, ok=1)
+    if hasattr(backend, "learn_context"):
+        backend.learn_context(model)
     caps = backend.caps_for(model)
     return (f"{model} ({', '.join(roles)}) answered at {backend.base_url} in {time.perf_counter() - t0:.1f} s; "
             f"sending {caps.describe()}" + (f" ({'; '.join(notes)})" if notes else ""))
+
+
+def _measure(backend, model: str, r: Request, c) -> None:
+    """The server's tokens per character, from the check's prompt (the template's tokens taken out)."""
+    chars = backend.sent_chars(r, model) if hasattr(backend, "sent_chars") else 0
+    tokens = c.prompt_tokens - PER_MESSAGE * (len(r.messages) + 1)
+    if chars and tokens > 0:
+        backend.caps_for(model).tokens_per_char = tokens / chars
+
+
+def needed_tokens(teacher, r: Request) -> int:
+    """About the most tokens of context `r` can fill: its prompt as sent, at the measured tokens per
+    character (else 1 per 3), and every completion token it may ask for."""
+    backend, model = teacher.backend, teacher.models[r.role]
+    chars = backend.sent_chars(r, model) if hasattr(backend, "sent_chars") else prompt_chars(r.messages)
+    per_char = backend.caps_for(model).tokens_per_char if hasattr(backend, "caps_for") else 0.0
+    cap = backend.token_cap(r, model) if hasattr(backend, "token_cap") else r.max_tokens
+    return int(chars * (per_char or 1 / 3)) + PER_MESSAGE * (len(r.messages) + 1) + cap
+
+
+def check_context(teacher, requests: list[tuple[str, Request]]) -> None:
+    """Raise TeacherUnusable when the largest of `requests` ([(what, Request)]) cannot fit in the context
+    a model's server said it has; a server that did not say is not checked."""
+    for model in dict.fromkeys(teacher.models[r] for r in ROLES):
+        context, slots = teacher.context(model)
+        mine = [(needed_tokens(teacher, r), what) for what, r in requests if context and teacher.models[r.role] == model]
+        if mine and max(mine)[0] > context:
+            need, what = max(mine)
+            advice = context_advice(context, slots, need, what, fewer="examples" in what)
+            raise TeacherUnusable(f"{teacher.backend.base_url} ({model}): {advice}")

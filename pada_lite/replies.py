@@ -6,6 +6,9 @@
   key, an unknown model) would fail the same way again; `TRANSIENT` ones (rate limit, server
   error, timeout, lost connection) may pass later.
 - `error_body(e)`: the HTTP status, the parameter the server blames and its message.
+- `context_size(e)`: the server's context in tokens, where its refusal quotes it (llama.cpp's
+  "exceeds the available context size (1024 tokens)", OpenAI's and vLLM's "maximum context
+  length is 2048 tokens"); such a refusal is the reason `context_full`.
 - `backoff(attempt, e)`: what the endpoint asked for (`retry-after-ms`, `retry-after`), else
   exponential with jitter.
 
@@ -26,7 +29,7 @@ ERRORS = {"RateLimitError": "rate_limit", "APITimeoutError": "timeout", "APIConn
           "UnprocessableEntityError": "bad_request", "AuthenticationError": "auth",
           "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error",
           "ErrorReply": "server_error"}   # HTTP 200 with an error object as its body (openai_backend.py)
-FATAL = {"bad_request", "auth", "not_found"}                       # the same call would fail the same way
+FATAL = {"bad_request", "auth", "not_found", "context_full"}       # the same call would fail the same way
 TRANSIENT = {"rate_limit", "server_error", "timeout", "connection"}  # it may pass later
 
 
@@ -71,9 +74,29 @@ def error_reason(e: BaseException) -> str:
             reason = ERRORS[cls.__name__]
             status = getattr(e, "status_code", None)
             if reason == "api_error" and isinstance(status, int):   # a status the client has no class for
-                return "server_error" if status >= 500 else "bad_request" if status in (400, 413, 422) else reason
-            return reason
+                reason = "server_error" if status >= 500 else "bad_request" if status in (400, 413, 422) else reason
+            return "context_full" if reason == "bad_request" and _about_context(e) else reason
     return f"error:{type(e).__name__}"
+
+
+def _about_context(e: BaseException) -> bool:
+    """A refusal that says the prompt and reply do not fit in the server's context."""
+    body = getattr(e, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(err, dict) and err.get("type") == "exceed_context_size_error":   # llama.cpp
+        return True
+    low = error_body(e)[2].lower()
+    return "context" in low and any(w in low for w in ("exceed", "maximum", "larger than", "too long", "too large"))
+
+
+def context_size(e: BaseException) -> int | None:
+    """The context (tokens) a refusal about it quotes: llama.cpp's `n_ctx` field, else its message."""
+    body = getattr(e, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(err, dict) and isinstance(err.get("n_ctx"), int) and err["n_ctx"] > 0:
+        return err["n_ctx"]
+    m = re.search(r"context (?:size|length|window)\D{0,12}?(\d+)", error_body(e)[2], re.I) if _about_context(e) else None
+    return int(m.group(1)) if m else None
 
 
 def retry_after(e: BaseException) -> float | None:

@@ -9,6 +9,9 @@ happened, per role and stage, and every HTTP request sent is one `call` in it.
   keeps every reply already paid for, and asking again sends only the rest. Each call to a real
   endpoint is written to the call log before it is sent, so a call whose outcome was never
   booked (Ctrl-C, kill -9) is counted `abandoned (may be billed)` at its worst case.
+- Context: a reply cut where prompt + reply fill the server's known context, or a refusal that
+  says the request does not fit, is `context_full`: never asked again at the same size, and the
+  stage's line says how to give the server more context (`context_advice`).
 - Retries: a bad reply (invalid JSON, wrong fields, refusal, truncation) is asked again up to
   `max_attempts` times, with some sampling (`retry_of`); a rate limit, server error, timeout or lost connection up to
   `max_retries` times, with backoff that honours `retry-after`. A refusal the backend can adapt
@@ -47,12 +50,13 @@ from pydantic import BaseModel, ValidationError
 
 from .cache import CallLog, ReplyCache, cache_key, run_usage, schema_json
 from .pricing import ABANDONED, Usage, cost, price_label, price_of, prompt_chars, upper_bound
-from .replies import (FATAL, TRANSIENT, ReplyError, backoff, error_body, error_reason, one_line,  # noqa: F401
-                      parse_reply)
+from .replies import (FATAL, TRANSIENT, ReplyError, backoff, context_size, error_body, error_reason,  # noqa: F401
+                      one_line, parse_reply)
 from .schemas import ROLES, Request
 
 KINDS = ("sim", "openai")
 RETRY_TEMPERATURE = 0.5   # the least temperature of a request asked again after a bad reply
+SHOWN = {"generation", "qc"}   # stages whose prompts show training examples (--shots) or ask for samples (--chunk)
 DEFAULT_MODELS = {"analyst": "gpt-4.1-mini", "generator": "gpt-4o-mini", "checker": "gpt-4.1-mini"}
 
 
@@ -87,6 +91,22 @@ class Backend(Protocol):
 
     def describe(self) -> str: ...  # one line, never containing a key
     # optional: adapt(model, error, probing=False) -> str | None, token_cap(request, model), close()
+
+
+def context_advice(context: int | None, slots: int = 1, need: int | None = None, what: str | None = None,
+                   fewer: bool = False) -> str:
+    """One line: the server's context (None: not known) is too small, and what to do. `need`: the
+    tokens the run needs, where known (`what`: which requests); unknown, a context of twice the present
+    one, at least 4096. `fewer`: the requests show training examples or ask for several samples."""
+    want = 1024
+    while want < (need or max(2 * (context or 0), 4096)):
+        want *= 2
+    flag = f"-c {want * slots} ({want} for each of its {slots} slots)" if slots > 1 else f"-c {want}"
+    needs = f"; this run needs about {-(-need // 100) * 100:,} ({what})" if need else ""
+    has = f"the server's context is {context} tokens" if context else "the server's context is too small"
+    # subtle: shots= and chunk= read as --shots and --chunk on the command line (cli.in_flags)
+    return (f"{has}{needs}; start llama-server with {flag} (Ollama: num_ctx)"
+            + (", or lower shots= or chunk=" if fewer else ""))
 
 
 def retry_of(r: Request, bad: int) -> Request:
@@ -133,6 +153,20 @@ class Teacher:
         self._said: set[str] = set()
         self.budget_stop: tuple[float, float] | None = None   # (the call that did not fit, what was left)
         self._messages: dict[str, str] = {}   # endpoint error reason -> its last message
+        self._context_asked: set[str] = set()
+
+    def context(self, model: str, learn: bool = False) -> tuple[int | None, int]:
+        """(the server's context per request, if known; its slots). `learn`: ask the server once per
+        model when the pre-flight did not (--no-preflight), at the first reply cut short."""
+        caps = self.backend.caps_for(model) if hasattr(self.backend, "caps_for") else None
+        if caps is None:
+            return None, 1
+        with self._cond:
+            ask = learn and caps.context is None and model not in self._context_asked
+            self._context_asked |= {model} if ask else set()
+        if ask and hasattr(self.backend, "learn_context"):
+            self.backend.learn_context(model)
+        return caps.context, caps.slots
 
     def _price(self, model: str):
         return (0.0, 0.0) if self.backend.simulated else price_of(model, self.prices)
@@ -163,13 +197,16 @@ class Teacher:
             self._said.add(text)
             print(f"teacher: {text}", file=sys.stderr)
 
-    def preflight(self, quiet: bool = False) -> list[str]:
-        """Check every model before any work (once); raises `TeacherUnusable` with one line."""
+    def preflight(self, quiet: bool = False, requests: list | None = None) -> list[str]:
+        """Check every model before any work (once); raises `TeacherUnusable` with one line.
+        `requests`: [(what, Request)], the largest a run will send: each must fit in the context
+        the check learnt (compared on every call: a notebook checks first and runs later)."""
+        from .preflight import check_context, preflight
         if not self.checked:
-            from .preflight import preflight
             self.preflight_lines, self.checked = preflight(self), True
             for line in self.preflight_lines if not quiet else ():
                 print(f"teacher check: {line}")
+        check_context(self, requests or [])
         return self.preflight_lines
 
     # ------------------------------------------------------------ budget
@@ -325,12 +362,16 @@ class Teacher:
         try:
             if c.refusal:
                 raise ReplyError("refusal", c.refusal)
+            context = self.context(row[2], learn=c.finish_reason == "length")[0]
+            if c.finish_reason == "length" and context and c.prompt_tokens + c.completion_tokens >= context:
+                raise ReplyError("context_full", f"prompt and reply filled the server's {context} tokens")
             if c.finish_reason == "length":
                 raise ReplyError("truncated", f"reply cut at max_tokens={r.max_tokens}")
             obj = parse_reply(c.text, r.schema)
         except ReplyError as e:
             tries["bad"] += 1
-            if tries["bad"] >= self.max_attempts:
+            # subtle: asked again the request would be as long, and fill the context again
+            if tries["bad"] >= self.max_attempts or e.reason == "context_full":
                 return None, self._fail(row, e.reason, c, spent, call)
             self._count(row, e.reason, c, spent, call)
             return None, None
@@ -360,6 +401,10 @@ class Teacher:
                     "OPENAI_API_KEY")
         if reason == "not_found":
             return f"{url} has no model {model!r} (HTTP {status}: {one_line(msg, 160)}): check --model or {flag}"
+        if reason == "context_full":
+            known, slots = self.context(model)
+            return (f"{url} refused a request to {model} during {r.stage} (HTTP {status}: {one_line(msg, 160)}): "
+                    + context_advice(context_size(e) or known, slots, fewer=r.stage in SHOWN))
         return f"{url} refused a request to {model} during {r.stage} (HTTP {status}: {one_line(msg, 200)})"
 
     def _cached(self, r: Request, key: str) -> BaseModel | None:
@@ -467,6 +512,9 @@ class Teacher:
                             for k, v in failures.most_common(4))
         line = (f"{stages}: {n_failed} of {len(requests)} requests failed ({n_failed / len(requests):.0%}; {reasons})"
                 f" at {self.backend.describe()}")
+        if failures["context_full"]:
+            context, slots = self.context(self.models[requests[0].role])
+            line += f"; {context_advice(context, slots, fewer=bool(SHOWN & {r.stage for r in requests}))}"
         if n_failed > self.max_failed_share * len(requests):
             raise TeacherFailed(f"{line}; more than {self.max_failed_share:.0%} of a stage failed, so the run stops here")
         print(f"warning: teacher: {line}", file=sys.stderr)

@@ -24,9 +24,14 @@ after `watchdog` seconds. Knobs:
   and on a temperature other than 1, OpenAI's own messages; replies report hidden reasoning
   tokens), and `stall_after=n` (from request n+1 on, accept and never answer);
 - `ignores_schema=True`: a json_schema response format is accepted and ignored (prose comes
-  back), as `transformers serve` was seen to do; JSON mode works.
-Every request body, its headers (names in lower case) and its arrival time are recorded
-(`requests`); counters are thread-safe.
+  back), as `transformers serve` was seen to do; JSON mode works. `prose=True`: every reply is
+  prose, whatever the format (a server and model that cannot write JSON);
+- `context=n`: a llama.cpp-like context of n tokens per request: `GET /props` says so (unless
+  `props=False`), a prompt that does not fit gets llama.cpp's 400, and a reply that would pass it
+  is cut where prompt + completion = n (finish_reason "length"); `ollama_num_ctx=n`: Ollama's
+  `POST /api/show` (`num_ctx` in its parameters) says n instead.
+Every POST but `/api/show`: its body, its headers (names in lower case) and its arrival time are
+recorded (`requests`); counters are thread-safe.
 
 Use as a context manager, or as the pytest fixture `fake_openai` (import it into a test module).
 It deliberately does not check auth, stream, or implement any other route.
@@ -96,12 +101,15 @@ class FakeOpenAI:
     def __init__(self, latency: float = 0.0, responder=default_responder, faults=(), supports_schema: bool = True,
                  supports_json_mode: bool = True, timeout_sleep: float = 2.0, watchdog: float = 300.0,
                  format_status: int = 400, api_key: str | None = None, models=None, reasoning: bool = False,
-                 stall_after: int | None = None, reasoning_tokens: int = 48, ignores_schema: bool = False):
+                 stall_after: int | None = None, reasoning_tokens: int = 48, ignores_schema: bool = False,
+                 prose: bool = False, context: int | None = None, props: bool = True, slots: int = 1,
+                 ollama_num_ctx: int | None = None):
         self.latency, self.responder, self.faults = latency, responder, list(faults)
         self.supports_schema, self.supports_json_mode = supports_schema, supports_json_mode
         self.format_status, self.api_key, self.models = format_status, api_key, set(models) if models else None
         self.reasoning, self.stall_after, self.reasoning_tokens = reasoning, stall_after, reasoning_tokens
-        self.ignores_schema = ignores_schema
+        self.ignores_schema, self.prose, self.context, self.props, self.slots = ignores_schema, prose, context, props, slots
+        self.ollama_num_ctx = ollama_num_ctx
         self.timeout_sleep, self.watchdog = timeout_sleep, watchdog
         self.requests: list[dict] = []        # {"body": ..., "headers": ...} per incoming request
         self.counts: Counter = Counter()      # "requests", "rejected_format" and one per fault served
@@ -115,6 +123,9 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 fake._handle(self)
+
+            def do_GET(self):
+                fake._info(self)
 
             def log_message(self, *args):   # keep test output quiet
                 pass
@@ -148,7 +159,24 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     # ---------------------------------------------------------------- serving
+    def _info(self, h: BaseHTTPRequestHandler) -> None:
+        """llama.cpp's GET /props and Ollama's GET /api/ps, where the knobs make this fake one of them."""
+        path = h.path.rstrip("/")
+        if path == "/props" and self.context and self.props:
+            return self._send(h, 200, {"default_generation_settings": {"n_ctx": self.context, "params": {}},
+                                       "total_slots": self.slots, "model_alias": "fake"})
+        if path == "/api/ps" and self.ollama_num_ctx:
+            return self._send(h, 200, {"models": [{"name": m, "model": m, "context_length": self.ollama_num_ctx}
+                                                  for m in sorted(self.models or {"fake"})]})
+        self._send(h, 404, {"error": {"message": f"no route {h.path}", "type": "not_found"}})
+
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        if h.path.rstrip("/") == "/api/show":   # Ollama's model info; not counted among the requests
+            h.rfile.read(int(h.headers.get("Content-Length", 0)))
+            if not self.ollama_num_ctx:
+                return self._send(h, 404, {"error": {"message": f"no route {h.path}", "type": "not_found"}})
+            return self._send(h, 200, {"parameters": f"stop \"<|im_end|>\"\nnum_ctx {self.ollama_num_ctx}",
+                                       "model_info": {"llama.context_length": 32768}})
         body = json.loads(h.rfile.read(int(h.headers.get("Content-Length", 0))) or b"{}")
         headers = {k.lower(): v for k, v in h.headers.items()}
         with self._lock:
@@ -173,6 +201,15 @@ class FakeOpenAI:
                        "1 validation error: response_format.type: Input should be 'text' or 'json_object'")
             return self._send(h, self.format_status, {"error": {"message": message, "type": "invalid_request_error",
                                                                 "param": "response_format"}})
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in body.get("messages", []))
+        prompt_tokens = prompt_chars // 4 + 4 * len(body.get("messages", []))
+        if self.context and prompt_tokens >= self.context:   # llama.cpp's words and fields
+            with self._lock:
+                self.counts["exceeds_context"] += 1
+            return self._send(h, 400, {"error": {
+                "code": 400, "type": "exceed_context_size_error", "n_prompt_tokens": prompt_tokens, "n_ctx": self.context,
+                "message": f"request ({prompt_tokens} tokens) exceeds the available context size ({self.context} "
+                           "tokens), try increasing it"}})
         with self._lock:
             fault = self.faults.pop(0) if self.faults else "ok"
             self.counts[fault] += 1
@@ -183,7 +220,7 @@ class FakeOpenAI:
             return self._send(h, 200, {"error": {"message": "upstream model overloaded", "type": "server_error",
                                                  "code": 503}})
         if fault == "400":
-            return self._send(h, 400, {"error": {"message": "this model's maximum context length is exceeded",
+            return self._send(h, 400, {"error": {"message": "invalid 'messages': a tool message must follow a tool call",
                                                  "type": "invalid_request_error", "param": "messages"}})
         if fault == "401":   # like a real endpoint, echo part of the key back
             key = h.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -193,8 +230,8 @@ class FakeOpenAI:
         if fault == "timeout" or self._stop.is_set():
             return   # the client has given up (or the server is closing): answer nothing
         content, refusal, finish = json.dumps(self.responder(body)), None, "stop"
-        if fault == "malformed" or (self.ignores_schema and fmt == "json_schema"):
-            content = "Sure! Here is what you asked for: error_scenario = unclear"
+        if fault == "malformed" or (self.ignores_schema and fmt == "json_schema") or self.prose:
+            content = "Sure! Here is my analysis. The message is about billing, so error_scenario = unclear"
         elif fault == "refusal":
             content, refusal = None, "I can't help with that."
         elif fault == "truncated":
@@ -203,9 +240,12 @@ class FakeOpenAI:
             content = json.dumps({"unexpected": "fields", "score": 3})
         elif fault != "ok":
             raise ValueError(f"fake_openai: unknown fault {fault!r}")
-        prompt_chars = sum(len(str(m.get("content") or "")) for m in body.get("messages", []))
-        usage = {"prompt_tokens": prompt_chars // 4 + 4 * len(body.get("messages", [])),
-                 "completion_tokens": len(content or refusal) // 4 + 1}
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(content or refusal) // 4 + 1}
+        limit = body.get("max_tokens") or body.get("max_completion_tokens") or 1 << 30
+        if self.context and prompt_tokens + min(usage["completion_tokens"], limit) > self.context:
+            # a reply asked with room it would not need still stops where the context is full
+            usage["completion_tokens"], finish = self.context - prompt_tokens, "length"
+            content = (content or "")[: 4 * usage["completion_tokens"]]
         if self.reasoning:   # hidden reasoning tokens are billed as completion tokens
             usage["completion_tokens"] += self.reasoning_tokens
             usage["completion_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}

@@ -32,6 +32,8 @@ BAD = {
     "iterations": (["--iterations", "-1"], "--iterations"),
     "samples": (["--samples", "0"], "--samples"),
     "patience": (["--patience", "0"], "--patience"),
+    "shots": (["--shots", "-1"], "--shots"),
+    "chunk": (["--chunk", "0"], "--chunk"),
     "teacher": (["--teacher", "gpt"], "--teacher"),
     "model": (["--teacher", "sim", "--model", "gpt-4o-mini"], "--model"),
     "analyst_model": (["--teacher", "sim", "--analyst-model", "gpt-4o-mini"], "--analyst-model"),

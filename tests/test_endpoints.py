@@ -170,6 +170,131 @@ def test_reasoning_model_without_preflight_adapts_mid_run_and_keeps_the_cache_ke
         assert fake.counts["requests"] == sent and t2.usage.total_hits == 3
 
 
+# ---------------------------------------------------------------- a server that cannot be used for the run
+def test_a_server_that_writes_no_json_stops_before_any_work(runs, capsys):
+    """It ignores every reply format and writes prose (as `transformers serve` did with SmolLM2): one
+    line, exit 2, no fine-tune and no run folder; three checks, one per reply format, then nothing."""
+    with FakeOpenAI(prose=True) as fake:
+        t0 = time.perf_counter()
+        url = fake.base_url
+        rc = main(cli("--base-url", url, "--model", "m"))
+        seconds, received = time.perf_counter() - t0, fake.counts["requests"]
+    err = capsys.readouterr().err
+    assert rc == 2 and seconds < 10 and received == 3, (rc, seconds, received, err)
+    assert error_lines(err) == [
+        f"pada-lite: error: {url} answered the check of m with 'Sure! Here is my analysis. The message is about "
+        "billing, ...', not the JSON asked for, in every reply format (json_schema, json_object, text): use a server or "
+        "model that writes JSON (llama.cpp's llama-server, Ollama, or vLLM with structured outputs), or a larger instruct "
+        "model"], err
+    assert list(runs.iterdir()) == []
+
+
+def test_a_server_context_too_small_for_the_run_stops_before_any_work(runs, capsys):
+    """llama-server -c 1024: GET /props says so; the run's largest prompts (12 analyses to name a
+    pattern, or 4 examples and 8 samples asked for) need more than that: one line naming the context,
+    the need and the fix, exit 2, before any training."""
+    with FakeOpenAI(context=1024) as fake:
+        url = fake.base_url
+        rc = main(cli("--base-url", url, "--model", "m"))
+        received = fake.counts["requests"]
+    err = capsys.readouterr().err
+    lines = error_lines(err)
+    assert rc == 2 and received == 1 and len(lines) == 1, (rc, received, err)
+    assert re.fullmatch(rf"pada-lite: error: {re.escape(url)} \(m\): the server's context is 1024 tokens; "
+                        r"this run needs about 2,\d00 \((pattern prompts with 12 analyses|generation prompts with 4 "
+                        r"examples)\); start llama-server with -c 4096 \(Ollama: num_ctx\)(, or lower --shots or --chunk)?",
+                        lines[0]), lines[0]
+    assert list(runs.iterdir()) == []
+
+
+def test_the_context_is_compared_with_the_run_settings_and_read_from_ollama(runs):
+    from pada_lite.loop import LoopConfig, largest_requests
+    from pada_lite.teacher import TeacherUnusable
+    from pada_lite.workflow import Workflow
+    wf = Workflow.create("tiny", progress=False, seed_size=60)
+    # LLM2LLM alone sends only one training example at a time: that fits where PaDA's prompts do not
+    big, small = largest_requests(wf, LoopConfig()), largest_requests(wf, LoopConfig(methods=("sft", "llm2llm")))
+    assert [w for w, _ in largest_requests(wf, LoopConfig(shots=0))][-1] == "quality checks with 0 examples"
+    with FakeOpenAI(ollama_num_ctx=1024, models={"qwen2.5:7b"}) as fake:   # Ollama: num_ctx in /api/show
+        t = Teacher(OpenAIBackend(base_url=fake.base_url, api_key=KEY), dict.fromkeys(MODELS, "qwen2.5:7b"),
+                    progress=False)
+        with pytest.raises(TeacherUnusable, match=r"\(qwen2.5:7b\): the server's context is 1024 tokens; this run "
+                                                  r"needs about 2,\d00 \(pattern prompts with 12 analyses\)"):
+            t.preflight(requests=big)
+        assert t.preflight(requests=small) and t.backend.caps_for("qwen2.5:7b").context == 1024
+    with FakeOpenAI(context=4096, slots=2) as fake:   # llama-server -c 8192 -np 2: 4096 for each request
+        t = teacher_for(fake.base_url)
+        assert "context 4096 tokens" in t.preflight(requests=big)[0]
+    with FakeOpenAI() as fake:   # a server that does not say its context is not checked
+        assert teacher_for(fake.base_url).preflight(requests=big)
+
+
+def test_a_notebook_checked_first_is_stopped_by_the_loop_before_any_training(tmp_path):
+    """Notebooks check the teacher when they make it (`course_teacher`) and run later: `Loop.run()`
+    compares the context with this run's requests before it trains anything."""
+    from pada_lite.loop import Loop, LoopConfig
+    from pada_lite.runs import Run
+    from pada_lite.teacher import TeacherUnusable
+    from pada_lite.workflow import Workflow
+    wf = Workflow.create("tiny", progress=False, seed_size=60)
+    with FakeOpenAI(context=1024) as fake:
+        t = teacher_for(fake.base_url)
+        t.preflight()   # what course_teacher() does: the check alone knows no run
+        run = Run("nb", root=tmp_path)
+        with pytest.raises(TeacherUnusable, match=r"the server's context is 1024 tokens; this run needs about"):
+            Loop(wf, t, run, LoopConfig(methods=("sft", "pada"), iterations=1)).run()
+    assert not run.has("sft", "iter_0", "eval_test.jsonl") and not (run.dir / "sft").exists()
+
+
+def test_context_advice_names_the_slots():
+    from pada_lite.teacher import context_advice
+    assert context_advice(1024, 2, 2250, "generation prompts with 4 examples", fewer=True) == (
+        "the server's context is 1024 tokens; this run needs about 2,300 (generation prompts with 4 examples); start "
+        "llama-server with -c 8192 (4096 for each of its 2 slots) (Ollama: num_ctx), or lower shots= or chunk=")
+    assert context_advice(2048, need=2100, what="analysis prompts").endswith("with -c 4096 (Ollama: num_ctx)")
+    assert context_advice(None) == "the server's context is too small; start llama-server with -c 4096 (Ollama: num_ctx)"
+    from pada_lite.cli import in_flags
+    assert in_flags(context_advice(512, fewer=True)).endswith("-c 4096 (Ollama: num_ctx), or lower --shots or --chunk")
+
+
+def test_a_reply_that_fills_the_known_context_is_context_full_and_not_asked_again():
+    """Mid-run, a reply cut where prompt + completion = the server's context: `context_full`, one
+    request (no retries of the same size), and the stage's line names the context."""
+    with FakeOpenAI(context=200) as fake:
+        t = teacher_for(fake.base_url, workers=1)
+        t.preflight()
+        before = fake.counts["requests"]
+        with pytest.raises(TeacherFailed, match=r"analysis: 1 of 1 requests failed \(100%; context_full 1\) at .*; the "
+                                                r"server's context is 200 tokens; start llama-server with -c 4096"):
+            t.ask([req(0, text="x" * 500)])   # 190 prompt tokens: the reply fills the rest
+        assert fake.counts["requests"] == before + 1
+        assert t.usage.rows()[-1]["reasons"] == {"context_full": 1}
+        assert all(o is not None for o in t.ask([req(i) for i in range(3)]))   # short ones fit: answered
+    with FakeOpenAI(context=200) as fake:   # --no-preflight: the context is asked for at the first cut reply
+        t = teacher_for(fake.base_url, workers=1, max_failed_share=1.0)
+        assert t.ask([req(1)])[0] is not None   # a reply that was not cut: nothing asked
+        assert t.ask([req(0, text="x" * 500)]) == [None] and fake.counts["requests"] == 2
+        assert t.usage.rows()[-1]["reasons"] == {"context_full": 1}
+
+
+def test_a_refusal_quoting_the_context_names_it(capsys):
+    """A server that does not say its context at /props but refuses with llama.cpp's 400: mid-run the
+    line names the context; at the check (a context too small for even that) the check says so."""
+    with FakeOpenAI(context=200, props=False) as fake:
+        t = teacher_for(fake.base_url, workers=1)
+        t.preflight()
+        with pytest.raises(TeacherFailed, match=r"\(HTTP 400: request \(\d+ tokens\) exceeds the available context size "
+                                                r"\(200 tokens\), try increasing it\): the server's context is 200 tokens; "
+                                                r"start llama-server with -c 4096 \(Ollama: num_ctx\)$"):
+            t.ask([req(0, text="x" * 1000)])
+    from pada_lite.teacher import TeacherUnusable
+    with FakeOpenAI(context=30, props=False) as fake:
+        with pytest.raises(TeacherUnusable, match=r"refused even the check of m-analyst .*: the server's context is 30 "
+                                                  r"tokens; start llama-server with -c 4096"):
+            teacher_for(fake.base_url).preflight()
+        assert fake.counts["requests"] == 1
+
+
 # ---------------------------------------------------------------- failing loudly mid-run
 def broken(share: float):
     """A responder whose replies are not JSON for the first `share` of distinct questions."""

@@ -19,7 +19,7 @@ from pada_lite.quality import QCConfig, quality_control
 from pada_lite.runs import Run
 from pada_lite.schemas import ErrorAnalysis, Request
 from pada_lite.similarity import LeakGuard
-from pada_lite.teacher import make_teacher
+from pada_lite.teacher import TeacherFailed, TeacherUnusable, make_teacher
 from pada_lite.workflow import Workflow
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def student(tmp_path_factory):
 def teacher_for(server, cache=None, **kw):
     # quality is not asserted: let every stage run to its end whatever share of replies fail
     return make_teacher("openai", models=server.model, base_url=server.base_url, cache=cache, progress=False,
-                        timeout=180, max_failed_share=1.0, **kw)
+                        timeout=180, **{"max_failed_share": 1.0, **kw})
 
 
 @needs_server
@@ -74,6 +74,40 @@ def test_usage_and_finish_reasons_are_read(server):
     cut = t.backend.complete(Request("analyst", "analysis", msgs, ErrorAnalysis, max_tokens=4), server.model)
     assert done.finish_reason == "stop" and done.prompt_tokens > 20 and done.completion_tokens > 4
     assert cut.finish_reason == "length" and cut.completion_tokens == 4
+
+
+@needs_server
+def test_a_small_context_is_found_at_the_check():
+    """llama-server -c 1024 (the laptop's usual mistake): the check reads its context at /props and
+    the run's largest prompts do not fit: one line, before any training."""
+    from pada_lite.loop import largest_requests
+    wf = Workflow.create("tiny", progress=False, seed_size=60)
+    with LlamaServer(ctx=1024, slots=1, lifetime=120) as small:
+        t = teacher_for(small)
+        with pytest.raises(TeacherUnusable, match=r"\(smollm2\): the server's context is 1024 tokens; this run needs "
+                                                  r"about 2,\d00 \(.*\); start llama-server with -c 4096 \(Ollama: num_ctx\)"):
+            t.preflight(requests=largest_requests(wf, LoopConfig()))
+        assert t.usage.total_calls == 1 and t.backend.caps_for(small.model).context == 1024
+
+
+@needs_server
+def test_a_reply_that_fills_a_small_context_is_context_full():
+    """llama-server -c 512: a prompt that leaves a few tokens for the reply is cut where prompt +
+    completion = 512: `context_full`, sent once (not retried at the same size), and the line says so."""
+    with LlamaServer(ctx=512, slots=1, lifetime=120) as small:
+        t = teacher_for(small, max_failed_share=0.0)
+        t.preflight()
+        base = Request("analyst", "analysis", [{"role": "user", "content": "Why did the model fail? hello"}], ErrorAnalysis,
+                       max_tokens=1)
+        filler = 500 - t.backend.complete(base, small.model).prompt_tokens   # " hello" is one token
+        r = Request("analyst", "analysis", [{"role": "user", "content": "Why did the model fail?" + " hello" * filler}],
+                    ErrorAnalysis, max_tokens=256)
+        with pytest.raises(TeacherFailed, match=r"analysis: 1 of 1 requests failed \(100%; context_full 1\) .*; the "
+                                                r"server's context is 512 tokens; start llama-server with -c 4096"):
+            t.ask([r])
+        row = next(x for x in t.usage.rows() if x["stage"] == "analysis")
+        assert row["calls"] == 1 and row["reasons"] == {"context_full": 1}
+        assert row["prompt_tokens"] + row["completion_tokens"] == 512
 
 
 @needs_server

@@ -190,7 +190,7 @@ def test_every_level_states_the_reply_fields(fake_openai):
 def test_other_bad_request_stops_the_batch_at_once(fake_openai):
     fake_openai.faults = ["400"]
     t = teacher_for(fake_openai, workers=1)
-    with pytest.raises(TeacherFailed, match=r"refused a request to fake-a during analysis \(HTTP 400: this model's max"):
+    with pytest.raises(TeacherFailed, match=r"refused a request to fake-a during analysis \(HTTP 400: invalid 'messages'"):
         t.ask([req(i) for i in range(5)])
     assert fake_openai.counts["requests"] == 1 and t.usage.rows()[0]["reasons"] == {"bad_request": 1}
 
