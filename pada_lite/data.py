@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pada_lite import bundled
 from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
-from pada_lite.splits import SPLITS, Splits, _subsample, _take, make_splits, parse_size
+from pada_lite.splits import SPLITS, Splits, make_splits, parse_size, subsample, take
 from pada_lite.tasks import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
 
 # what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
@@ -273,12 +273,12 @@ def _hub_splits(got: dict, seed, seed_size, n_validation, n_test) -> Splits:
     if not val:
         val, train = _carve(train, n_validation, rng, "n_validation")
         n_validation = None
-    return _subsample(Splits(train, val, test), seed, seed_size, n_validation, n_test)
+    return subsample(Splits(train, val, test), seed, seed_size, n_validation, n_test)
 
 
 def _carve(items: list, size, rng, name) -> tuple[list, list]:
     """(carved, rest): `size` (default 10%) of items, chosen with rng."""
-    carved = _take(items, size or 0.1, rng, name)
+    carved = take(items, size or 0.1, rng, name)
     keep = {id(ex) for ex in carved}
     return carved, [ex for ex in items if id(ex) not in keep]
 
@@ -372,7 +372,7 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
         origin.update({ex.id: f"{f}, line {n}" for n, ex in got})
         return [ex for _, ex in got]
     if files := _split_files(p):
-        splits = _subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
+        splits = subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
         if p.is_file():
             splits.note = (f"{p.name} is one of three split files: also using "
                            f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
@@ -399,7 +399,7 @@ BUILT_IN = ("bundled", "gsm8k", "sst2", "trec")
 
 
 def _bundled(*, seed, seed_size, n_validation, n_test, data_dir=None) -> tuple[Task, Splits]:
-    return bundled.BundledTask(), _subsample(bundled.load_splits(data_dir=data_dir), seed, seed_size, n_validation, n_test)
+    return bundled.BundledTask(), subsample(bundled.load_splits(data_dir=data_dir), seed, seed_size, n_validation, n_test)
 
 
 _SST2 = dict(input_field="sentence", output_field="label", labels=["negative", "positive"], name="sst2",

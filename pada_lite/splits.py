@@ -4,6 +4,7 @@
   two splits), saved as three .jsonl files and loaded back (`save` / `load`).
 - `make_splits`: a seeded shuffle of one list into disjoint splits, optionally keeping only a small
   "seed" training set (the low-data regime of LLM2LLM).
+- `subsample`: seeded subsets of splits that already exist (a hub dataset's, your three files).
 - `parse_size`: a split size as people write it: a fraction, a percentage or a count.
 
 It deliberately does not read your data files or know any task (see `data.py`, `bundled.py`): it
@@ -119,7 +120,8 @@ def _count(size, n: int, name: str) -> int:
     return round(size * n) if size < 1 else int(size)
 
 
-def _take(items: list, size, rng: random.Random, name: str) -> list:
+def take(items: list, size, rng: random.Random, name: str) -> list:
+    """`size` of `items` (a fraction, a percentage or a count), chosen with rng; `name` is the option's."""
     k = _count(size, len(items), name)
     if not 1 <= k <= len(items):
         raise DataError(f"{name}={size!r} asks for {k} of {len(items)} examples. Use a size between 1 and {len(items)}.")
@@ -141,12 +143,13 @@ def make_splits(examples, seed=0, validation=0.2, test=0.2, seed_size=None, wher
     rng.shuffle(order)
     test_, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
     if seed_size is not None:
-        train = _take(train, seed_size, rng, "seed_size")
+        train = take(train, seed_size, rng, "seed_size")
     return Splits(train, val, test_).check()
 
 
-def _subsample(sp: Splits, seed, seed_size=None, n_validation=None, n_test=None) -> Splits:
+def subsample(sp: Splits, seed, seed_size=None, n_validation=None, n_test=None) -> Splits:
+    """Seeded subsets of given splits: each size that is not None keeps only that much of its split."""
     rng = random.Random(seed)
-    pick = lambda xs, k, name: xs if k is None else _take(xs, k, rng, name)
+    pick = lambda xs, k, name: xs if k is None else take(xs, k, rng, name)
     return Splits(pick(sp.train, seed_size, "seed_size"), pick(sp.validation, n_validation, "n_validation"),
                   pick(sp.test, n_test, "n_test")).check()
