@@ -11,17 +11,18 @@ Every phrase list exists in two disjoint banks. Bank "A" writes seed/validation/
 with the evaluation sets (only department keywords such as "bill" or "refund").
 
 It deliberately does not train, evaluate or call an LLM, and it does not define `Splits`
-(see `data.py`); it only makes, writes and reads `data/bundled/*.jsonl`.
+(see `splits.py`); it only makes, writes and reads `data/bundled/*.jsonl`.
 Regenerate with `python -m pada_lite.bundled`.
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
 from pathlib import Path
 
+from pada_lite.files import atomic_write_text, read_jsonl, write_jsonl
+from pada_lite.splits import Splits
 from pada_lite.tasks import Example, LabelTask, normalize_text
 
 COMPANY = "Northwind Telecom"
@@ -378,11 +379,9 @@ def data_card(splits: dict[str, list[Example]], seed: int = 0) -> str:
 def write_data(out_dir="data/bundled", seed: int = 0) -> dict[str, list[Example]]:
     """Write train/validation/test.jsonl and README.md into `out_dir`; return the splits."""
     out, splits = Path(out_dir), generate_splits(seed)
-    out.mkdir(parents=True, exist_ok=True)
     for name, exs in splits.items():
-        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in exs)
-    (out / "README.md").write_text(data_card(splits, seed), encoding="utf-8")
+        write_jsonl(out / f"{name}.jsonl", exs)
+    atomic_write_text(out / "README.md", data_card(splits, seed))
     return splits
 
 
@@ -395,8 +394,7 @@ def default_data_dir() -> Path:
 
 
 def load_splits(data_dir=None):
-    """Read the committed JSONL files into a `pada_lite.data.Splits`."""
-    from pada_lite.data import Splits  # lazily: data.py may import this module
+    """Read the committed JSONL files into `Splits`."""
     d = Path(data_dir) if data_dir is not None else default_data_dir()
     if data_dir is None and not os.environ.get("PADA_DATA_DIR") and not (d / "train.jsonl").exists():
         # an installed kit (pip, Colab) has no data/ folder: the seeded generator gives the same
@@ -408,8 +406,7 @@ def load_splits(data_dir=None):
         path = d / f"{name}.jsonl"
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing; run `python -m pada_lite.bundled` to write it")
-        with open(path, encoding="utf-8") as f:
-            splits[name] = [Example.from_dict(json.loads(line)) for line in f if line.strip()]
+        splits[name] = [Example.from_dict(row) for row in read_jsonl(path)]
     return Splits(train=splits["train"], validation=splits["validation"], test=splits["test"])
 
 

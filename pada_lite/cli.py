@@ -199,12 +199,22 @@ def _workflow(args):
     return wf
 
 
+def _name_run(args, wf) -> str:
+    """--run, else `<command>-<profile>-<task>-<date>-<time>`; kept in `args.run` for the exit messages."""
+    args.run = args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return args.run
+
+
+def _needs_teacher(cfg) -> bool:
+    """Whether a run asks the teacher anything: some method augments, for at least one iteration."""
+    return cfg.iterations > 0 and any(m != "sft" for m in cfg.methods)
+
+
 def _setup(args):
     from .runs import Run
 
     wf = _workflow(args)
-    args.run = args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    run = Run(args.run)
+    run = Run(_name_run(args, wf))
     run.save_config(command=args.command, profile=wf.profile.to_dict(), task=wf.task.to_config(),
                     seed=args.seed, seed_size=args.seed_size, sizes=wf.splits.sizes())
     print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} "
@@ -339,13 +349,13 @@ def cmd_loop(args) -> int:
                      samples=args.samples, parity=args.parity, patience=args.patience, shots=args.shots,
                      chunk=args.chunk)
     kind = args.teacher or wf.profile.teacher
-    if kind == "sim" and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
+    if kind == "sim" and _needs_teacher(cfg):
         from .sim import check_task   # a task it cannot read is refused before a run folder exists
         check_task(wf.task, [e.input for e in wf.splits.train])
     roles = ("analyst", "generator", "checker")
     models = {**(dict.fromkeys(roles, args.model) if args.model else {}),
               **{r: getattr(args, f"{r}_model") for r in roles if getattr(args, f"{r}_model")}}
-    args.run = args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    _name_run(args, wf)
     # subtle: the teacher is made and checked before the run folder exists, so a teacher that
     # cannot be used leaves nothing behind (its cache and call log are written on first use)
     teacher = make_teacher(kind, models=models or None, base_url=args.base_url,
@@ -363,7 +373,7 @@ def cmd_loop(args) -> int:
                   seed_size=args.seed_size, sizes=wf.splits.sizes(), loop=cfg.to_dict(), teacher=teacher.describe(),
                   teacher_models=teacher.models, teacher_settings=dict(kind=kind, **sim))
     _check_resume(runs_root() / args.run, config)   # before the pre-flight: a refusal pays for nothing
-    if not args.no_preflight and cfg.iterations > 0 and set(cfg.methods) != {"sft"}:
+    if not args.no_preflight and _needs_teacher(cfg):
         folder, existed = runs_root() / args.run, (runs_root() / args.run).exists()
         try:
             teacher.preflight(requests=largest_requests(wf, cfg))

@@ -1,40 +1,42 @@
-"""Data: read and write examples, split them, and load the built-in tasks.
+"""Data: read examples from files and the hub, and load a task by name.
 
 What it does:
-- `read_jsonl` / `write_jsonl`: one JSON object per line, UTF-8.
 - `load_examples`: a .jsonl, .json (an array), .csv or .tsv file -> `Example`s, checked row by row
   (a CSV's delimiter sniffed from its header; GSM8K's '#### N' answers split into gold and target).
-- `Splits` + `make_splits`: seeded, disjoint train/validation/test, optionally keeping only a
-  small "seed" training set (the low-data regime of LLM2LLM); saved as three .jsonl files.
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
+`read_jsonl` / `write_jsonl` (files.py) and `Splits` / `make_splits` (splits.py) can be imported
+from here too.
 
 Every bad input raises `DataError`; its message names the file, the line (1-based) and the
 field, and says what to do, quoting at most a few dozen characters of any value. Options are
-named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately does not tokenize, build prompts (see `tasks.py`),
-clean or deduplicate text, or guess its way past a broken file: it stops and says where.
+named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately
+does not tokenize, build prompts (see `tasks.py`), clean or deduplicate text, or guess its way
+past a broken file: it stops and says where.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import inspect
 import io
 import json
-import os
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 
-from pada_lite.tasks import (Example, LabelTask, NumberTask, Task, TextTask, normalize_text, quote,
-                             split_solution)
+from pada_lite import bundled
+from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
+from pada_lite.splits import SPLITS, Splits, make_splits, parse_size, subsample, take
+from pada_lite.tasks import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
 
-SPLITS = ("train", "validation", "test")
+# what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
+# files.py, `Splits`, `make_splits` and `parse_size` in splits.py
+__all__ = ["DataError", "read_jsonl", "write_jsonl", "load_examples", "sniff_delimiter", "Splits", "make_splits",
+           "parse_size", "load_task", "dataset_card", "SPLITS", "KNOWN_TASKS", "BUILT_IN", "FILE_TYPES",
+           "SPREADSHEETS", "DELIMITERS"]
 _ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
 KNOWN_TASKS = ("bundled", "gsm8k", "sst2", "trec", "hub:<dataset_id>",
                "file:<path> (or a path ending in .jsonl, .json, .csv or .tsv)")
@@ -44,48 +46,7 @@ SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-class DataError(ValueError):
-    """Bad input data. The message says where (file, line, field) and what to do."""
-
-
-def _few(items, k=5) -> str:
-    items = [str(i) for i in items]
-    return ", ".join(items[:k]) + (f" (and {len(items) - k} more)" if len(items) > k else "")
-
-
 # ---------------------------------------------------------------- files
-
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise DataError(f"{path}: file not found. Check the path (relative paths start from {Path.cwd()}).")
-    data = path.read_bytes()
-    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0  # tolerate Excel's BOM
-    try:
-        return data[skip:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        at = e.start + skip
-        line = data[:at].count(b"\n") + 1
-        raise DataError(f"{path}, line {line}: not valid UTF-8 (byte 0x{data[at]:02x} at "
-                        f"byte offset {at}). Re-save the file as UTF-8 (spreadsheets: 'CSV UTF-8').") from None
-
-
-def _jsonl_rows(path) -> list[tuple[int, dict]]:
-    """(line number, object) for each non-blank line."""
-    path, rows = Path(path), []
-    for n, line in enumerate(_read_text(path).split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataError(f"{path}, line {n}: malformed JSON ({e.msg} at column {e.colno}). Each line must be one "
-                            'complete JSON object, e.g. {"input": "...", "output": "..."}.') from None
-        if not isinstance(obj, dict):
-            raise DataError(f"{path}, line {n}: expected a JSON object {{...}}, got {type(obj).__name__}. "
-                            "Put exactly one object per line.")
-        rows.append((n, obj))
-    return rows
-
 
 def sniff_delimiter(path: Path, text: str) -> str:
     """The delimiter of a CSV's header line: the one of , ; tab | that occurs most outside quotes.
@@ -99,7 +60,7 @@ def sniff_delimiter(path: Path, text: str) -> str:
 
 def _csv_rows(path: Path, delimiter: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
     """The header and (line number, row dict) for each non-blank record; `delimiter` None sniffs it."""
-    text = _read_text(path)
+    text = read_text(path)
     if delimiter is None:
         delimiter = sniff_delimiter(path, text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -126,14 +87,14 @@ def _json_rows(path: Path) -> list[tuple[int, dict]]:
     """(line number, object) for each record of a JSON array file ([{...}, {...}], what
     pandas.to_json(orient="records") and many exports write). A .json file that is really JSON
     Lines (one object per line) is read as such."""
-    text = _read_text(path)
+    text = read_text(path)
     body = text.lstrip()
     if not body.startswith("["):
         if body.startswith("{"):
             try:
                 json.loads(body)
             except json.JSONDecodeError:   # several objects: JSON Lines under a .json name
-                return _jsonl_rows(path)
+                return jsonl_rows(path)
             raise DataError(f"{path}: one JSON object, not a list of examples. Write a JSON array "
                             '[{"input": "...", "output": "..."}, ...] or one object per line (.jsonl).')
         if not body:
@@ -172,23 +133,6 @@ def _json_rows(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
-def read_jsonl(path) -> list[dict]:
-    """All objects in a .jsonl file (blank lines skipped); DataError names the bad line."""
-    return [row for _, row in _jsonl_rows(path)]
-
-
-def write_jsonl(path, rows) -> Path:
-    """Write dicts (or objects with `to_dict()`) one per line as UTF-8; creates parent folders."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as f:
-        for r in rows:
-            f.write(json.dumps(r.to_dict() if hasattr(r, "to_dict") else r, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)  # atomic: a killed run never leaves half a file that looks finished
-    return path
-
-
 _HINTS = {"input": "input_field= to the column that holds the input text",
           "output": "output_field= to the column that holds the answer",
           "target": "target_field= to the column that holds the training target, or leave it None"}
@@ -207,7 +151,7 @@ def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, lis
         raise DataError(f"{path}: delimiter={delimiter!r} applies only to .csv/.tsv files.")
     if ext in (".csv", ".tsv"):
         return _csv_rows(path, delimiter)
-    return None, (_json_rows(path) if ext == ".json" else _jsonl_rows(path))
+    return None, (_json_rows(path) if ext == ".json" else jsonl_rows(path))
 
 
 def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
@@ -285,132 +229,6 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
     return out
 
 
-# ---------------------------------------------------------------- splits
-
-def _empty_msg(split: str) -> str:
-    return (f"split '{split}' is empty: every split needs examples. Add some, or re-split with "
-            "make_splits(examples, validation=..., test=...).")
-
-
-@dataclass
-class Splits:
-    train: list[Example] = field(default_factory=list)
-    validation: list[Example] = field(default_factory=list)
-    test: list[Example] = field(default_factory=list)
-    # where the examples came from, for messages: {id: "file, line N"} and a line for the user
-    origin: dict = field(default_factory=dict, repr=False, compare=False)
-    note: str = field(default="", repr=False, compare=False)
-
-    def where(self, ex: Example) -> str:
-        """'file, line N' for an example read from a file, else 'example <id>'."""
-        return self.origin.get(ex.id) or f"example {quote(ex.id)}"
-
-    def sizes(self) -> dict[str, int]:
-        return {s: len(getattr(self, s)) for s in SPLITS}
-
-    def check(self, where: str = "") -> "Splits":
-        """Raise DataError for an empty split, a repeated id, or ids shared between splits (leakage)."""
-        at = f"{where}: " if where else ""
-        ids = {s: [ex.id for ex in getattr(self, s)] for s in SPLITS}
-        for s in SPLITS:
-            if not ids[s]:
-                raise DataError(at + _empty_msg(s))
-            if dup := [i for i, c in Counter(ids[s]).items() if c > 1]:
-                raise DataError(f"{at}split '{s}' repeats ids: {_few(dup)}. Give each example a unique id.")
-        for a, b in combinations(SPLITS, 2):
-            if shared := sorted(set(ids[a]) & set(ids[b])):
-                raise DataError(f"{at}{len(shared)} id(s) shared between splits '{a}' and '{b}' (leakage: the model "
-                                f"would be scored on what it saw): {_few(shared)}. Keep each example in one split only.")
-        return self
-
-    def save(self, directory) -> Path:
-        d = Path(directory)
-        for s in SPLITS:
-            write_jsonl(d / f"{s}.jsonl", getattr(self, s))
-        return d
-
-    @classmethod
-    def load(cls, directory) -> "Splits":
-        d, parts = Path(directory), {}
-        for s in SPLITS:
-            p, exs = d / f"{s}.jsonl", []
-            if not p.is_file():
-                raise DataError(f"{p}: file not found. A splits folder holds train.jsonl, validation.jsonl and "
-                                "test.jsonl; write them with Splits.save(folder).")
-            for n, row in _jsonl_rows(p):
-                try:
-                    exs.append(Example.from_dict(row))
-                except KeyError as e:
-                    raise DataError(f"{p}, line {n}: missing field '{e.args[0]}' (fields present: {', '.join(row)}). "
-                                    "Files written by Splits.save have id, input and output.") from None
-            if not exs:
-                raise DataError(f"{p}: " + _empty_msg(s))
-            parts[s] = exs
-        return cls(**parts).check(str(d))
-
-
-def parse_size(text):
-    """'0.2' -> 0.2, '20%' -> 0.2, '200' -> 200: a split size as people write it; ValueError otherwise."""
-    if not isinstance(text, str):
-        return text
-    t = text.strip()
-    try:
-        if t.endswith("%"):
-            v = float(t[:-1]) / 100
-            if not 0 < v < 1:
-                raise ValueError
-            return v
-        v = float(t)
-    except ValueError:
-        raise ValueError(f"{text!r}: give a fraction (0.2), a percentage (20%) or a whole count (200)") from None
-    return int(v) if v >= 1 and v == int(v) else v
-
-
-def _count(size, n: int, name: str) -> int:
-    """A fraction (0 < x < 1) of n, a percentage ('20%'), or a count (a whole number >= 1)."""
-    try:
-        size = parse_size(size)
-    except ValueError as e:
-        raise DataError(f"{name}={e}.") from None
-    if isinstance(size, bool) or not isinstance(size, (int, float)) or size <= 0 or (size >= 1 and size != int(size)):
-        raise DataError(f"{name}={size!r}: give a fraction between 0 and 1 (e.g. 0.2), a percentage (20%) or a "
-                        "whole count >= 1.")
-    return round(size * n) if size < 1 else int(size)
-
-
-def _take(items: list, size, rng: random.Random, name: str) -> list:
-    k = _count(size, len(items), name)
-    if not 1 <= k <= len(items):
-        raise DataError(f"{name}={size!r} asks for {k} of {len(items)} examples. Use a size between 1 and {len(items)}.")
-    return rng.sample(items, k)
-
-
-def make_splits(examples, seed=0, validation=0.2, test=0.2, seed_size=None, where: str = "make_splits") -> Splits:
-    """Seeded shuffle into disjoint splits; `seed_size` keeps only that many training examples."""
-    examples = list(examples)
-    n = len(examples)
-    n_val, n_test = _count(validation, n, "validation"), _count(test, n, "test")
-    if n_val < 1 or n_test < 1 or n_val + n_test >= n:
-        raise DataError(f"{where}: {n} examples with validation={validation!r}, test={test!r} leaves "
-                        f"{max(n - n_val - n_test, 0)} for training, {n_val} for validation and {n_test} for test; every "
-                        "split needs at least one example. Use smaller sizes or more examples.")
-    # one RNG drives the shuffle and the seed-set choice, so the seed fixes everything
-    rng = random.Random(seed)
-    order = examples[:]
-    rng.shuffle(order)
-    test_, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
-    if seed_size is not None:
-        train = _take(train, seed_size, rng, "seed_size")
-    return Splits(train, val, test_).check()
-
-
-def _subsample(sp: Splits, seed, seed_size=None, n_validation=None, n_test=None) -> Splits:
-    rng = random.Random(seed)
-    pick = lambda xs, k, name: xs if k is None else _take(xs, k, rng, name)
-    return Splits(pick(sp.train, seed_size, "seed_size"), pick(sp.validation, n_validation, "n_validation"),
-                  pick(sp.test, n_test, "n_test")).check()
-
-
 # ---------------------------------------------------------------- hub datasets
 
 def _load_hub(dataset_id: str, config: str | None = None):
@@ -455,12 +273,12 @@ def _hub_splits(got: dict, seed, seed_size, n_validation, n_test) -> Splits:
     if not val:
         val, train = _carve(train, n_validation, rng, "n_validation")
         n_validation = None
-    return _subsample(Splits(train, val, test), seed, seed_size, n_validation, n_test)
+    return subsample(Splits(train, val, test), seed, seed_size, n_validation, n_test)
 
 
 def _carve(items: list, size, rng, name) -> tuple[list, list]:
     """(carved, rest): `size` (default 10%) of items, chosen with rng."""
-    carved = _take(items, size or 0.1, rng, name)
+    carved = take(items, size or 0.1, rng, name)
     keep = {id(ex) for ex in carved}
     return carved, [ex for ex in items if id(ex) not in keep]
 
@@ -554,7 +372,7 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
         origin.update({ex.id: f"{f}, line {n}" for n, ex in got})
         return [ex for _, ex in got]
     if files := _split_files(p):
-        splits = _subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
+        splits = subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
         if p.is_file():
             splits.note = (f"{p.name} is one of three split files: also using "
                            f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
@@ -581,8 +399,7 @@ BUILT_IN = ("bundled", "gsm8k", "sst2", "trec")
 
 
 def _bundled(*, seed, seed_size, n_validation, n_test, data_dir=None) -> tuple[Task, Splits]:
-    from pada_lite import bundled
-    return bundled.BundledTask(), _subsample(bundled.load_splits(data_dir=data_dir), seed, seed_size, n_validation, n_test)
+    return bundled.BundledTask(), subsample(bundled.load_splits(data_dir=data_dir), seed, seed_size, n_validation, n_test)
 
 
 _SST2 = dict(input_field="sentence", output_field="label", labels=["negative", "positive"], name="sst2",

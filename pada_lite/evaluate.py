@@ -16,13 +16,13 @@ is seeded, so it too repeats exactly on the same machine.
 from __future__ import annotations
 
 import copy
-import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
+from .files import read_jsonl, write_jsonl
 from .sft import prompt_text
 from .tasks import Example, Task
 
@@ -69,13 +69,11 @@ class EvalResult:
         return [r for r in self.records if not r.correct]
 
     def save(self, path: str | Path) -> Path:
-        from .data import write_jsonl
         return write_jsonl(path, self.records)
 
     @classmethod
     def load(cls, path: str | Path) -> "EvalResult":
-        with open(path, encoding="utf-8") as f:
-            return cls([EvalRecord(**json.loads(line)) for line in f if line.strip()])
+        return cls([EvalRecord(**row) for row in read_jsonl(path)])
 
 
 def shared_prefix(enc: list[list[int]], least: int = 8) -> int:

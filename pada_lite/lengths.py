@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .data import SPLITS, DataError, Splits
+from .files import DataError
 from .sft import prompt_text
+from .splits import SPLITS, Splits
 from .tasks import Example, Task
 
 POLICIES = ("refuse", "truncate")

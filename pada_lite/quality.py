@@ -49,17 +49,8 @@ def _format_problem(task, c) -> bool:
 
 
 def _verdict(score, min_score: int = 3) -> str | None:
-    if score is None:
-        return "checker_failed"
-    if not score.answer_correct:
-        return "wrong_answer"
-    if not score.fits_format:
-        return "off_format"
-    if score.follows_strategy < min_score:
-        return "off_strategy"
-    if score.not_trivial < min_score:
-        return "trivial"
-    return None
+    """The drop reason for a checked sample, or None to accept it (`QualityScore.drop_reason`)."""
+    return "checker_failed" if score is None else score.drop_reason(min_score)
 
 
 def quality_control(teacher, task, candidates, train, guard, cfg: QCConfig = QCConfig(),

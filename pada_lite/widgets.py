@@ -14,10 +14,10 @@ returns the kept ones and the notebook chooses what to do with them.
 from __future__ import annotations
 
 import html
-import json
-import os
 from dataclasses import replace
 from pathlib import Path
+
+from .files import read_jsonl, write_jsonl
 
 DECISIONS = ("accept", "reject")
 
@@ -82,16 +82,9 @@ class Review:
         self.path = Path(path)
         self.decisions: dict[str, dict] = {}
         ids = {c.id for c in self.candidates}
-        if self.path.exists():
-            for n, line in enumerate(self.path.read_text().splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    d = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{self.path} line {n} is not JSON ({err}); fix or delete the file") from err
-                if d.get("id") in ids and d.get("decision") in DECISIONS:
-                    self.decisions[d["id"]] = d
+        for d in read_jsonl(self.path) if self.path.exists() else []:   # DataError names a bad line
+            if d.get("id") in ids and d.get("decision") in DECISIONS:
+                self.decisions[d["id"]] = d
 
     def decide(self, id: str, decision: str, note: str = "") -> None:
         if decision not in DECISIONS:
@@ -102,11 +95,7 @@ class Review:
         self._save()
 
     def _save(self) -> None:
-        # write a sibling file and swap it in: a crash mid-write never leaves half a file
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text("".join(json.dumps(d) + "\n" for d in self.decisions.values()))
-        os.replace(tmp, self.path)
+        write_jsonl(self.path, self.decisions.values())   # atomic: a crash mid-write never leaves half a file
 
     def accepted_ids(self) -> list[str]:
         return [c.id for c in self.candidates if self.decisions.get(c.id, {}).get("decision") == "accept"]

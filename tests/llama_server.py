@@ -33,7 +33,8 @@ def server_binary() -> Path | None:
         if os.environ.get(env):
             p = Path(os.environ[env]) / name if name else Path(os.environ[env])
             return p if p.is_file() else None
-    root = Path(os.environ.get("PADA_CACHE") or Path.home() / ".cache" / "pada_lite")
+    from pada_lite.files import cache_root
+    root = cache_root()
     found = sorted(glob.glob(str(root / "llama-server-*" / "llama-server")))
     return Path(found[-1]) if found else None
 

@@ -2,15 +2,13 @@
 import json
 import random
 import re
-import sys
-import types
-from dataclasses import dataclass
 
 import pytest
 
-from pada_lite import bundled
+from pada_lite import bundled, data
 from pada_lite.bundled import (BANKS, KEYWORD_RE, LABELS, PHENOMENA, RARE_IN_SEED, BundledTask,
                                generate_example, generate_splits, load_splits, write_data)
+from pada_lite.splits import Splits
 
 DATA = bundled.default_data_dir()
 
@@ -199,25 +197,10 @@ def test_data_card_counts_match_files():
     assert [int(x) for x in total.groups()] == [len(v) for v in files.values()]
 
 
-@pytest.fixture
-def splits_class(monkeypatch):
-    """pada_lite.data.Splits, or a stand-in while data.py is not written yet."""
-    try:
-        from pada_lite.data import Splits
-    except ImportError:
-        @dataclass
-        class Splits:
-            train: list
-            validation: list
-            test: list
-        monkeypatch.setitem(sys.modules, "pada_lite.data", types.SimpleNamespace(Splits=Splits))
-    return Splits
-
-
-def test_load_splits(splits, splits_class, tmp_path, monkeypatch):
+def test_load_splits(splits, tmp_path, monkeypatch):
     monkeypatch.delenv("PADA_DATA_DIR", raising=False)
     got = load_splits()
-    assert isinstance(got, splits_class)
+    assert isinstance(got, Splits) and Splits is data.Splits   # the one Splits, also importable from data
     assert [e.to_dict() for e in got.test] == [e.to_dict() for e in splits["test"]]
     # PADA_DATA_DIR may name the folder itself or its parent holding bundled/
     write_data(tmp_path / "bundled", seed=5)

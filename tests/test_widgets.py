@@ -68,7 +68,7 @@ def test_review_rejects_bad_input(tmp_path):
     with pytest.raises(KeyError, match="c9"):
         r.decide("c9", "accept")
     (tmp_path / "bad.jsonl").write_text('{"id": "c0", "decision": "accept"}\nnot json\n')
-    with pytest.raises(ValueError, match="bad.jsonl line 2"):
+    with pytest.raises(ValueError, match="bad.jsonl, line 2: malformed JSON"):
         Review(_candidates(), tmp_path / "bad.jsonl")
 
 
