@@ -1,7 +1,7 @@
 """The Pattern Analysis Agent: from validation failures to failure patterns with strategies.
 
     analyses = analyse(teacher, task, result.failures)            # one teacher call per failure
-    found = find_patterns(teacher, task, analyses, embedder="tfidf")
+    found = find_patterns(teacher, task, analyses, embedder="tfidf")   # = cluster_analyses + name_patterns
     found.patterns                                                # named patterns, biggest first
     draft_strategies(teacher, task, found.patterns)               # one strategy per pattern
 
@@ -84,7 +84,19 @@ def analyse(teacher, task, failures, desc: str = "analysing failures") -> list[A
 def find_patterns(teacher, task, analyses: list[Analysis], embedder: str = "tfidf", k_max: int = 8,
                   max_members: int = 12, seed: int = 0) -> PatternReport:
     """Cluster the analyses and name one pattern per cluster (biggest cluster first)."""
-    clustering = cluster([a.text for a in analyses], embedder=embedder, k_max=k_max, seed=seed)
+    clustering = cluster_analyses(analyses, embedder, k_max, seed)
+    return name_patterns(teacher, task, analyses, clustering, max_members, seed)
+
+
+def cluster_analyses(analyses: list[Analysis], embedder: str = "tfidf", k_max: int = 8, seed: int = 0) -> Clustering:
+    """Embed the analysts' words (never the raw inputs) and group them by k-means, K at the elbow."""
+    return cluster([a.text for a in analyses], embedder=embedder, k_max=k_max, seed=seed)
+
+
+def name_patterns(teacher, task, analyses: list[Analysis], clustering: Clustering, max_members: int = 12,
+                  seed: int = 0) -> PatternReport:
+    """One named pattern per cluster (biggest first), from a sub-sample of its members' analyses;
+    scored against the hidden tags when every failure has one."""
     rng = random.Random(seed)
     order = sorted(range(clustering.k), key=lambda c: -len(clustering.members(c)))
     shown = {}

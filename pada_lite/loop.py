@@ -29,7 +29,9 @@ import math
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
+from typing import NamedTuple
 from types import SimpleNamespace
 
 from . import analysis as pa
@@ -128,6 +130,31 @@ def model_dir(method: str, i: int) -> tuple[str, str]:
     return ("sft", "iter_0") if i == 0 else (method, f"iter_{i}")
 
 
+class Step(NamedTuple):
+    """Iteration i of a method: where its artifacts go, and how its lines begin."""
+    method: str
+    i: int
+
+    @property
+    def folder(self) -> tuple[str, str]:
+        return self.method, f"iter_{self.i}"
+
+    def __str__(self) -> str:
+        return f"[{self.method} iteration {self.i}]"
+
+
+@dataclass
+class Plan:
+    """What one iteration of a method asks the generator for, and what QC sends back to it."""
+    it: Step
+    patterns: list                  # failure patterns with strategies (empty without validation patterns)
+    errors: list                    # training examples the previous model got wrong (empty without them)
+    n_patterns: int                 # pattern-guided samples, split by cluster size
+    per_error: int                  # samples like each training error
+    seed: int
+    stats: dict = field(default_factory=dict)   # e.g. validation spans redacted from prompts
+
+
 class Loop:
     """`progress=True` shows one bar per method and iteration over its stages (give the workflow and
     the teacher `progress=False` for that alone, as the notebooks do)."""
@@ -151,6 +178,7 @@ class Loop:
         self.stopped: str | None = None
         self.budget_spent = False           # stopped early because the teacher's budget was spent
         self.unsaved: dict[str, str] = {}   # method -> why its later artifacts are not saved as complete
+        self._transient_before = 0          # the teacher's transient failures when the stage being computed began
 
     # ------------------------------------------------------------ one bar per method and iteration
     @contextmanager
@@ -219,94 +247,152 @@ class Loop:
         gc.collect()
         return evals
 
-    # ------------------------------------------------------------ the agents' side
-    def _stage(self, parts: tuple, compute, cls):
-        """Load the stage's JSONL artifact, or compute it and save it once the stage is complete."""
-        method, name = parts[0], parts[-1].split(".")[0]
-        if method not in self.unsaved and self.out.has(*parts):
-            self._tick(f"{name} (saved)")
-            return [cls(**r) for r in read_jsonl(self.out.dir.joinpath(*parts))]
-        transient = self.teacher.transient_failed
-        rows = compute()
-        if self.teacher.budget_exhausted:  # an incomplete stage is not saved: a re-run redoes it from the cache
-            raise BudgetSpent(f"the teacher budget was reached during {parts[-1]} of {parts[0]} {parts[1]}: "
+    # ------------------------------------------------------------ saving a stage
+    def saved(self, it: Step, name: str, cls) -> list | None:
+        """A stage's artifact read back from the run folder, or None when it must be computed."""
+        if it.method not in self.unsaved and self.out.has(*it.folder, name):
+            self._tick(f"{name.split('.')[0]} (saved)")
+            return [cls(**r) for r in read_jsonl(self.out.dir.joinpath(*it.folder, name))]
+        # subtle: the stage is computed next; what fails from here on is the stage's own doing
+        self._transient_before = self.teacher.transient_failed
+        return None
+
+    def save(self, it: Step, name: str, rows: list) -> list:
+        """Write a stage's artifact once it is complete. A stage cut by the budget is not saved (a re-run
+        redoes it from the cache); one where requests failed for a transient reason is used but not
+        saved, nor is anything of its method after it, so a re-run asks those requests again."""
+        (method, where), stage = it.folder, name.split(".")[0]
+        if self.teacher.budget_exhausted:
+            raise BudgetSpent(f"the teacher budget was reached during {name} of {method} {where}: "
                               f"{self.teacher.budget_note()}")
-        if self.teacher.transient_failed > transient and method not in self.unsaved:
-            n = self.teacher.transient_failed - transient
-            self.unsaved[method] = (f"{parts[1]}: {n} teacher request(s) failed for a transient reason in "
-                                    f"{parts[-1].split('.')[0]}; from there on nothing of {method} is saved as complete, "
-                                    "so a re-run asks them again")
-            self._say(f"[{method} {parts[1].replace('_', ' ')}] {self.unsaved[method]}")
+        failed = self.teacher.transient_failed - self._transient_before
+        if failed and method not in self.unsaved:
+            self.unsaved[method] = (f"{where}: {failed} teacher request(s) failed for a transient reason in {stage}; "
+                                    f"from there on nothing of {method} is saved as complete, so a re-run asks them again")
+            self._say(f"[{method} {where.replace('_', ' ')}] {self.unsaved[method]}")
         if method not in self.unsaved:
-            write_jsonl(self.out.path(*parts), rows)
-        self._tick(name)
+            write_jsonl(self.out.path(*it.folder, name), rows)
+        self._tick(stage)
         return rows
 
+    # ------------------------------------------------------------ one PaDA iteration, in the paper's order
     def _augment(self, method: str, i: int, prev: dict[str, EvalResult]) -> list[Candidate]:
-        """Data for iteration i of `method`, from the failures of its model i-1."""
-        m, task, train, cfg = METHODS[method], self.wf.task, self.wf.splits.train, self.cfg
-        d, seed, stats, pats = (method, f"iter_{i}"), self.wf.seed * 100 + i, {}, []
+        """Data for iteration i of `method`, from the failures of its model i-1; each stage is read back
+        from the run folder when an earlier session saved it."""
+        it, m = Step(method, i), METHODS[method]
+        patterns = []
         if m["patterns"]:
-            def analyses():
-                failures = prev["validation"].failures
-                out = pa.analyse(self.teacher, task, failures)
-                why = f"not asked: {self.teacher.budget_note()}" if self.teacher.budget_exhausted else "teacher failures"
-                lost = f" ({len(failures) - len(out)} {why})" if len(out) < len(failures) else ""
-                self._say(f"[{method} iteration {i}] analysed {len(out)} of {len(failures)} validation failures{lost}")
-                return out
+            # 1. sample-level error analysis: one analysis per validation failure
+            analyses = self.saved(it, "analyses.jsonl", pa.Analysis)
+            if analyses is None:
+                analyses = self.save(it, "analyses.jsonl", self.analyse(it, prev["validation"].failures))
+            # 2-4. cluster the analyses, name one pattern per cluster, draft one strategy per pattern
+            patterns = self.saved(it, "patterns.jsonl", pa.FailurePattern)
+            if patterns is None:
+                patterns = self.save(it, "patterns.jsonl", self.find_patterns(it, analyses))
+        # the seed examples the model i-1 got wrong (LLM2LLM's signal)
+        errors = self.training_errors(method, prev)
+        plan = self.plan(it, patterns, errors)
+        # 5. data generation: samples per pattern, and samples like each training error
+        candidates = self.saved(it, "generated.jsonl", Candidate)
+        if candidates is None:
+            candidates = self.save(it, "generated.jsonl", self.generate(plan))
+        # 6. quality control: what may join the training data (rejects are written again)
+        accepted = self.saved(it, "accepted.jsonl", Candidate)
+        if accepted is None:
+            accepted = self.save(it, "accepted.jsonl", self.check(plan, candidates, prev))
+        return accepted
 
-            def patterns():
-                done = self._stage((*d, "analyses.jsonl"), analyses, pa.Analysis)
-                found = pa.find_patterns(self.teacher, task, done, self.embedder, cfg.k_max, cfg.max_members, seed)
-                self.out.write_json({**found.summary(), "ids": [a.id for a in done]}, *d, "clusters.json")
-                used = pa.draft_strategies(self.teacher, task, found.patterns)
-                k = found.clustering.k
-                self._say(f"[{method} iteration {i}] {k} cluster{'s' * (k != 1)}; {len(used)} pattern{'s' * (len(used) != 1)} "
-                      "with a strategy used for generation")
-                return used
-            pats = self._stage((*d, "patterns.jsonl"), patterns, pa.FailurePattern)
-        strategies = {p.name: ({"name": p.name, "description": p.description}, p.strategy) for p in pats}
-        wrong = {r.id for r in prev["train"].failures} if m["similar"] else set()
-        errors = [e for e in train if e.id in wrong]
+    def analyse(self, it: Step, failures: list) -> list[pa.Analysis]:
+        analyses = pa.analyse(self.teacher, self.wf.task, failures)
+        why = f"not asked: {self.teacher.budget_note()}" if self.teacher.budget_exhausted else "teacher failures"
+        lost = f" ({len(failures) - len(analyses)} {why})" if len(analyses) < len(failures) else ""
+        self._say(f"{it} analysed {len(analyses)} of {len(failures)} validation failures{lost}")
+        return analyses
+
+    def find_patterns(self, it: Step, analyses: list[pa.Analysis]) -> list[pa.FailurePattern]:
+        task, cfg, seed = self.wf.task, self.cfg, self.seed_of(it)
+        clustering = pa.cluster_analyses(analyses, self.embedder, cfg.k_max, seed)       # 2. embed, k-means, elbow
+        found = pa.name_patterns(self.teacher, task, analyses, clustering, cfg.max_members, seed)   # 3. name each
+        self.out.write_json({**found.summary(), "ids": [a.id for a in analyses]}, *it.folder, "clusters.json")
+        patterns = pa.draft_strategies(self.teacher, task, found.patterns)               # 4. a strategy each
+        k = clustering.k
+        self._say(f"{it} {k} cluster{'s' * (k != 1)}; {len(patterns)} "
+                  f"pattern{'s' * (len(patterns) != 1)} with a strategy used for generation")
+        return patterns
+
+    def training_errors(self, method: str, prev: dict[str, EvalResult]) -> list:
+        if not METHODS[method]["similar"]:
+            return []
+        wrong = {r.id for r in prev["train"].failures}
+        return [e for e in self.wf.splits.train if e.id in wrong]
+
+    def seed_of(self, it: Step) -> int:
+        return self.wf.seed * 100 + it.i
+
+    def plan(self, it: Step, patterns: list, errors: list) -> "Plan":
+        """How many samples iteration `it` asks for: per pattern (by cluster size) and per training error."""
+        cfg, uses_patterns = self.cfg, METHODS[it.method]["patterns"]
         # budget parity: every augmenting method aims at `samples` accepted samples per iteration
-        per_error = math.ceil(cfg.samples / len(errors)) if cfg.parity and errors and not m["patterns"] else cfg.per_error
+        per_error = (math.ceil(cfg.samples / len(errors)) if cfg.parity and errors and not uses_patterns
+                     else cfg.per_error)
         n_patterns = max(cfg.samples - len(errors) * per_error, 0) if cfg.parity else cfg.samples
-        kw = dict(seed=seed, guard=self.guard, stats=stats)
+        return Plan(it, patterns, errors, n_patterns, per_error, self.seed_of(it))
 
-        def draft(counts=None, redo=errors, rnd=0):
-            out = []
-            if pats and (counts is None or any(counts)):
-                out += pattern_samples(self.teacher, task, pats, train, total=n_patterns, counts=counts, shots=cfg.shots,
-                                       chunk=cfg.chunk, rnd=rnd, prefix=f"{method}-it{i}-p", **kw)
-            if redo:
-                out += similar_samples(self.teacher, task, redo, per_error, rnd=rnd, prefix=f"{method}-it{i}-s", **kw)
-            return out
+    def generate(self, plan: "Plan", counts: list[int] | None = None, redo: list | None = None,
+                 rnd: int = 0) -> list[Candidate]:
+        """The plan's samples (round 0), or only `counts` per pattern and one batch per `redo` error."""
+        task, cfg, redo = self.wf.task, self.cfg, plan.errors if redo is None else redo
+        kw = dict(seed=plan.seed, guard=self.guard, stats=plan.stats, rnd=rnd)
+        prefix = f"{plan.it.method}-it{plan.it.i}"
+        out = []
+        if plan.patterns and (counts is None or any(counts)):
+            out += pattern_samples(self.teacher, task, plan.patterns, self.wf.splits.train, total=plan.n_patterns,
+                                   counts=counts, shots=cfg.shots, chunk=cfg.chunk, prefix=f"{prefix}-p", **kw)
+        if redo:
+            out += similar_samples(self.teacher, task, redo, plan.per_error, prefix=f"{prefix}-s", **kw)
+        return out
 
-        def regenerate(rejected, rnd):
-            counts = [sum(c.source == "pattern" and c.origin == p.name for c in rejected) for p in pats]
-            redo = [e for e in errors if any(c.source == "similar" and c.origin == e.id for c in rejected)]
-            return draft(counts, redo, rnd)
+    def regenerate(self, plan: "Plan", rejected: list[Candidate], rnd: int) -> list[Candidate]:
+        """Fresh samples for the ones QC sent back: as many per pattern, and for the same training errors."""
+        counts = [sum(c.source == "pattern" and c.origin == p.name for c in rejected) for p in plan.patterns]
+        redo = [e for e in plan.errors if any(c.source == "similar" and c.origin == e.id for c in rejected)]
+        return self.generate(plan, counts, redo, rnd)
 
-        cands = self._stage((*d, "generated.jsonl"), draft, Candidate)
+    def qc_config(self, method: str) -> QCConfig:
+        """The method's QC preset, with this loop's near-duplicate threshold and regeneration rounds."""
+        preset = QCConfig.preset(METHODS[method]["qc"])
+        return replace(preset, dedup=self.cfg.dedup if METHODS[method]["qc"] == "full" else preset.dedup,
+                       max_regen=self.cfg.max_regen if preset.checker else 0)
 
-        def judge():
-            preset = QCConfig.preset(m["qc"])
-            qc = QCConfig(preset.checker, preset.format_check, cfg.dedup if m["qc"] == "full" else preset.dedup,
-                          cfg.max_regen if preset.checker else 0, preset.min_score)
-            accepted, judged, drops = quality_control(self.teacher, task, [Candidate(**c.to_dict()) for c in cands], train,
-                                                      self.guard, qc, strategies=strategies, regenerate=regenerate)
-            accepted = accepted[: cfg.samples] if cfg.parity else accepted
-            write_jsonl(self.out.path(*d, "judged.jsonl"), judged)
-            self.out.write_json({"candidates": len(judged), "accepted": len(accepted), "drops": dict(drops),
-                                 "train_errors": len(errors), "val_failures": len(prev["validation"].failures),
-                                 "patterns": len(pats), "redacted_prompt_spans": stats.get("redacted", 0),
-                                 "qc": asdict(qc)}, *d, "qc.json")
-            dropped = ", ".join(f"{k} {v}" for k, v in sorted(drops.items(), key=lambda kv: -kv[1]))
-            self._say(f"[{method} iteration {i}] {len(judged)} generated, {len(accepted)} accepted" +
+    def check(self, plan: "Plan", candidates: list[Candidate], prev: dict[str, EvalResult]) -> list[Candidate]:
+        """QC of the candidates (a fresh copy: the saved ones stay as generated); writes every verdict."""
+        it, cfg, qc = plan.it, self.cfg, self.qc_config(plan.it.method)
+        strategies = {p.name: ({"name": p.name, "description": p.description}, p.strategy) for p in plan.patterns}
+        accepted, judged, drops = quality_control(
+            self.teacher, self.wf.task, [Candidate(**c.to_dict()) for c in candidates], self.wf.splits.train,
+            self.guard, qc, strategies=strategies, regenerate=partial(self.regenerate, plan))
+        accepted = accepted[: cfg.samples] if cfg.parity else accepted
+        write_jsonl(self.out.path(*it.folder, "judged.jsonl"), judged)
+        self.out.write_json({"candidates": len(judged), "accepted": len(accepted), "drops": dict(drops),
+                             "train_errors": len(plan.errors), "val_failures": len(prev["validation"].failures),
+                             "patterns": len(plan.patterns), "redacted_prompt_spans": plan.stats.get("redacted", 0),
+                             "qc": asdict(qc)}, *it.folder, "qc.json")
+        dropped = ", ".join(f"{k} {v}" for k, v in sorted(drops.items(), key=lambda kv: -kv[1]))
+        self._say(f"{it} {len(judged)} generated, {len(accepted)} accepted" +
                   (f" (dropped: {dropped})" if dropped else ""))
-            return accepted
+        return accepted
 
-        return self._stage((*d, "accepted.jsonl"), judge, Candidate)
+    def iteration_row(self, method: str, i: int, evals: dict, augmented_total: int) -> dict:
+        """The summary's row for iteration i: accuracies, and what its data stages recorded."""
+        # subtle: read from the run folder, the record whether this session or an earlier one made them
+        qc = self.out.read_json(method, f"iter_{i}", "qc.json")
+        row = {**_row(i, evals), **{k: qc[k] for k in ("candidates", "accepted", "drops", "train_errors", "val_failures")},
+               "augmented_total": augmented_total}
+        if self.out.has(method, f"iter_{i}", "clusters.json"):
+            c = self.out.read_json(method, f"iter_{i}", "clusters.json")
+            row["patterns"] = {**{k: c[k] for k in ("k", "sizes", "purity", "ari", "embedder")}, "used": qc.get("patterns", 0)}
+        return row
 
     # ------------------------------------------------------------ the loop
     def run(self) -> dict:
@@ -328,14 +414,7 @@ class Loop:
                         new = self._augment(method, i, prev[method])
                         augmented[method] += new
                         evals = self._train_and_evaluate(method, i, [c.example(self.wf.task) for c in augmented[method]])
-                    qc = self.out.read_json(method, f"iter_{i}", "qc.json")
-                    row = {**_row(i, evals), **{k: qc[k] for k in ("candidates", "accepted", "drops", "train_errors", "val_failures")},
-                           "augmented_total": len(augmented[method])}
-                    if self.out.has(method, f"iter_{i}", "clusters.json"):
-                        c = self.out.read_json(method, f"iter_{i}", "clusters.json")
-                        row["patterns"] = {**{k: c[k] for k in ("k", "sizes", "purity", "ari", "embedder")},
-                                           "used": qc.get("patterns", 0)}
-                    self.history[method].append(row)
+                    self.history[method].append(self.iteration_row(method, i, evals, len(augmented[method])))
                     prev[method] = evals
                     self._write_summary(time.perf_counter() - t0)
                     if self._plateau(method):

@@ -1,7 +1,7 @@
 """What a run found, for people: a comparison table, four plots and `report.md`.
 
-- `comparison_table(summary)`: plain text, one column per method (test accuracy at the last
-  iteration), one row per phenomenon, then accuracy per iteration;
+- `comparison_table(summary)`: plain text, one column per method (test accuracy at the iteration
+  with the best *validation* accuracy, `selected`), one row per phenomenon, then accuracy per iteration;
 - `plot_*` functions draw one figure each from a `summary.json` (the notebooks call them too);
 - `write_report(run)`: saves the plots as PNG and writes `runs/<name>/report.md`.
 
@@ -97,7 +97,7 @@ def plot_accuracy(summary: dict, split: str = "test"):
 
 
 def plot_phenomena(summary: dict, split: str = "test"):
-    """Per-tag accuracy before (iteration 0) and after (each method's last iteration)."""
+    """Per-tag accuracy before (iteration 0) and after (each method at its best-validation iteration)."""
     import numpy as np
     methods = summary["methods"]
     first = next(iter(methods.values()))[0]

@@ -8,7 +8,7 @@
 - The reply models below are the whole vocabulary between agents and teachers.
 
 It deliberately does not talk to any endpoint (see `teacher.py`) nor build prompts
-(see `agents.py`).
+(see `prompts.py`).
 """
 from __future__ import annotations
 
