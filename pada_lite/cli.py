@@ -205,11 +205,6 @@ def _name_run(args, wf) -> str:
     return args.run
 
 
-def _needs_teacher(cfg) -> bool:
-    """Whether a run asks the teacher anything: some method augments, for at least one iteration."""
-    return cfg.iterations > 0 and any(m != "sft" for m in cfg.methods)
-
-
 def _setup(args):
     from .runs import Run
 
@@ -349,9 +344,6 @@ def cmd_loop(args) -> int:
                      samples=args.samples, parity=args.parity, patience=args.patience, shots=args.shots,
                      chunk=args.chunk)
     kind = args.teacher or wf.profile.teacher
-    if kind == "sim" and _needs_teacher(cfg):
-        from .sim import check_task   # a task it cannot read is refused before a run folder exists
-        check_task(wf.task, [e.input for e in wf.splits.train])
     roles = ("analyst", "generator", "checker")
     models = {**(dict.fromkeys(roles, args.model) if args.model else {}),
               **{r: getattr(args, f"{r}_model") for r in roles if getattr(args, f"{r}_model")}}
@@ -373,19 +365,19 @@ def cmd_loop(args) -> int:
                   seed_size=args.seed_size, sizes=wf.splits.sizes(), loop=cfg.to_dict(), teacher=teacher.describe(),
                   teacher_models=teacher.models, teacher_settings=dict(kind=kind, **sim))
     _check_resume(runs_root() / args.run, config)   # before the pre-flight: a refusal pays for nothing
-    if not args.no_preflight and _needs_teacher(cfg):
-        folder, existed = runs_root() / args.run, (runs_root() / args.run).exists()
-        try:
+    folder, existed = runs_root() / args.run, (runs_root() / args.run).exists()
+    try:   # a task the simulated teacher cannot read, or a failed check, leaves no half-made run folder
+        run = Run(args.run)
+        loop = Loop(wf, teacher, run, cfg, preflight=False)   # the check is made here, before config.json
+        if not args.no_preflight and cfg.uses_teacher:
             teacher.preflight(requests=largest_requests(wf, cfg))
-        except BaseException:   # a failed check leaves no half-made run folder (its call log is all it could hold)
-            if not existed and folder.exists():
-                shutil.rmtree(folder, ignore_errors=True)
-            raise
-    run = Run(args.run)
+    except BaseException:
+        if not existed and folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     run.save_config(**config)
     print(f"run folder {run.dir} (re-run with --run {run.name} to resume)")
     t0 = time.perf_counter()
-    loop = Loop(wf, teacher, run, cfg, preflight=not args.no_preflight)
     summary = loop.run()
     print(f"\ntest accuracy ({wf.task.name}, {wf.profile.name} profile, {teacher.describe()}):")
     print(comparison_table(summary))

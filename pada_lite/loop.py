@@ -36,7 +36,7 @@ from types import SimpleNamespace
 
 from . import analysis as pa
 from . import prompts, report
-from .data import read_jsonl, write_jsonl
+from .files import read_jsonl, write_jsonl
 from .evaluate import EvalResult
 from .generation import Candidate, pattern_samples, shown_block, similar_samples
 from .quality import QCConfig, quality_control
@@ -83,6 +83,11 @@ class LoopConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def uses_teacher(self) -> bool:
+        """Whether a run asks the teacher anything: some method augments, for at least one iteration."""
+        return self.iterations > 0 and any(m != "sft" for m in self.methods)
 
 
 def largest_requests(workflow, config: LoopConfig) -> list[tuple[str, object]]:
@@ -166,7 +171,7 @@ class Loop:
         self._bar = None
         workflow.fit_lengths()   # long examples refused or cut before anything reads the splits
         s = workflow.splits
-        if getattr(getattr(teacher, "backend", None), "simulated", False):   # before any work is done
+        if config.uses_teacher and getattr(getattr(teacher, "backend", None), "simulated", False):   # before any work
             from .sim import check_task
             check_task(workflow.task, [e.input for e in s.train])
         # subtle: the splits share phrasing, so text that also occurs in training is not protected
@@ -397,7 +402,7 @@ class Loop:
     # ------------------------------------------------------------ the loop
     def run(self) -> dict:
         t0 = time.perf_counter()
-        if self.preflight and self.cfg.iterations > 0 and any(m != "sft" for m in self.cfg.methods):
+        if self.preflight and self.cfg.uses_teacher:
             # before any training: a teacher that cannot be used, or whose server's context is too small, stops here
             self.teacher.preflight(requests=largest_requests(self.wf, self.cfg))
         with self._stages("sft", 0):
