@@ -30,7 +30,7 @@ from .openai_backend import LEVELS
 from .pricing import prompt_chars
 from .replies import ReplyError, context_size, error_body, error_reason, one_line, parse_reply, retry_after
 from .schemas import ROLES, Request
-from .teacher import TeacherUnusable, context_advice
+from .teacher_types import TeacherUnusable, context_advice
 
 MAX_CALLS = 12   # per model: adaptations and format steps included
 PER_MESSAGE = 4  # tokens a chat template adds per message (and once more for the reply's start)

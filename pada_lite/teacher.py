@@ -42,9 +42,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -53,60 +52,17 @@ from .pricing import ABANDONED, Usage, cost, price_label, price_of, prompt_chars
 from .replies import (FATAL, TRANSIENT, ReplyError, backoff, context_size, error_body, error_reason,  # noqa: F401
                       one_line, parse_reply)
 from .schemas import ROLES, Request
+from .teacher_types import Backend, Completion, TeacherError, TeacherFailed, TeacherUnusable, context_advice
+
+# subtle: the shared types and errors live in teacher_types.py; they are named here too, so that
+# `from pada_lite.teacher import TeacherFailed` (and the rest) keeps working
+__all__ = ["Teacher", "make_teacher", "paid_usage", "Backend", "Completion", "TeacherError", "TeacherFailed",
+           "TeacherUnusable", "context_advice", "Usage"]
 
 KINDS = ("sim", "openai")
 RETRY_TEMPERATURE = 0.5   # the least temperature of a request asked again after a bad reply
 SHOWN = {"generation", "qc"}   # stages whose prompts show training examples (--shots) or ask for samples (--chunk)
 DEFAULT_MODELS = {"analyst": "gpt-4.1-mini", "generator": "gpt-4o-mini", "checker": "gpt-4.1-mini"}
-
-
-class TeacherError(RuntimeError):
-    """A teacher problem the user must fix; its text is one line that says what to do."""
-
-
-class TeacherUnusable(TeacherError):
-    """Found before any work: no key, no price for a budget, or the pre-flight failed."""
-
-
-class TeacherFailed(TeacherError):
-    """Mid-run: a request that cannot succeed, or most of a stage's requests failed."""
-
-
-@dataclass
-class Completion:
-    """What a backend returns for one call."""
-    text: str                       # raw reply text (JSON expected)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0      # hidden reasoning tokens included
-    finish_reason: str = "stop"     # "length" means truncated
-    refusal: str | None = None
-    reasoning_tokens: int = 0
-
-
-class Backend(Protocol):
-    name: str                       # "openai" | "sim"
-    simulated: bool                 # True only for the simulated teacher
-
-    def complete(self, request: Request, model: str) -> Completion: ...
-
-    def describe(self) -> str: ...  # one line, never containing a key
-    # optional: adapt(model, error, probing=False) -> str | None, token_cap(request, model), close()
-
-
-def context_advice(context: int | None, slots: int = 1, need: int | None = None, what: str | None = None,
-                   fewer: bool = False) -> str:
-    """One line: the server's context (None: not known) is too small, and what to do. `need`: the
-    tokens the run needs, where known (`what`: which requests); unknown, a context of twice the present
-    one, at least 4096. `fewer`: the requests show training examples or ask for several samples."""
-    want = 1024
-    while want < (need or max(2 * (context or 0), 4096)):
-        want *= 2
-    flag = f"-c {want * slots} ({want} for each of its {slots} slots)" if slots > 1 else f"-c {want}"
-    needs = f"; this run needs about {-(-need // 100) * 100:,} ({what})" if need else ""
-    has = f"the server's context is {context} tokens" if context else "the server's context is too small"
-    # subtle: shots= and chunk= read as --shots and --chunk on the command line (cli.in_flags)
-    return (f"{has}{needs}; start llama-server with {flag} (Ollama: num_ctx)"
-            + (", or lower shots= or chunk=" if fewer else ""))
 
 
 def retry_of(r: Request, bad: int) -> Request:
