@@ -47,6 +47,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from .budget import Budget
 from .cache import CallLog, ReplyCache, cache_key, run_usage, schema_json
 from .pricing import ABANDONED, Usage, cost, price_label, price_of, prompt_chars, upper_bound
 from .replies import (FATAL, TRANSIENT, ReplyError, backoff, context_size, error_body, error_reason,  # noqa: F401
@@ -88,7 +89,7 @@ class Teacher:
         if not 0 <= max_failed_share <= 1:
             raise ValueError(f"max_failed_share={max_failed_share}: give a share between 0 and 1")
         self.backend, self.models, self.prices = backend, dict(models), dict(prices or {})
-        self.budget_usd, self.workers, self.progress = budget_usd, workers, progress
+        self.workers, self.progress = workers, progress
         self.max_attempts, self.max_retries, self.max_failed_share = max_attempts, max_retries, max_failed_share
         unpriced = sorted({m for m in self.models.values() if self._price(m) is None})
         if budget_usd is not None and unpriced:
@@ -100,14 +101,14 @@ class Teacher:
         if self.cache.skipped_lines + self.log.skipped_lines:
             print(f"teacher: skipped {self.cache.skipped_lines + self.log.skipped_lines} unreadable line(s) in "
                   f"{self.cache.path.parent} (cut by a killed run); those calls will be asked again", file=sys.stderr)
-        self.usage, self.budget_exhausted, self.sent, self.transient_failed = Usage(), False, [], 0
+        self.usage, self.sent, self.transient_failed = Usage(), [], 0
         self.checked, self.preflight_lines = bool(backend.simulated), []
         # subtle: the cap covers the whole run, so spending starts from what earlier sessions paid
-        self.spent_before = run_usage(self.cache.path).total_cost if self.cache.path and budget_usd is not None else 0.0
-        self._spent, self._reserved, self._in_flight, self._cond = self.spent_before, 0.0, 0, threading.Condition()
+        self.budget = Budget(budget_usd, run_usage(self.cache.path).total_cost
+                             if self.cache.path and budget_usd is not None else 0.0)
+        self._lock = threading.Lock()   # the teacher's own shared state below, written by every worker
         self._tokens_per_char: dict[str, float] = {}
         self._said: set[str] = set()
-        self.budget_stop: tuple[float, float] | None = None   # (the call that did not fit, what was left)
         self._messages: dict[str, str] = {}   # endpoint error reason -> its last message
         self._context_asked: set[str] = set()
 
@@ -117,7 +118,7 @@ class Teacher:
         caps = self.backend.caps_for(model) if hasattr(self.backend, "caps_for") else None
         if caps is None:
             return None, 1
-        with self._cond:
+        with self._lock:
             ask = learn and caps.context is None and model not in self._context_asked
             self._context_asked |= {model} if ask else set()
         if ask and hasattr(self.backend, "learn_context"):
@@ -137,7 +138,27 @@ class Teacher:
     @property
     def spent_usd(self) -> float:
         """Spent over the whole run: earlier sessions (when a budget is set) and this one."""
-        return self._spent
+        return self.budget.spent
+
+    @property
+    def budget_usd(self) -> float | None:
+        return self.budget.cap
+
+    @property
+    def spent_before(self) -> float:
+        return self.budget.spent_before
+
+    @property
+    def budget_exhausted(self) -> bool:
+        return self.budget.exhausted
+
+    @property
+    def budget_stop(self) -> tuple[float, float] | None:
+        return self.budget.stop
+
+    def budget_note(self) -> str | None:
+        """Why the budget stopped the teacher, in one line that says what to do; None while it has not."""
+        return self.budget.note()
 
     def describe(self) -> str:
         if self.backend.simulated:
@@ -175,39 +196,6 @@ class Teacher:
         return upper_bound(price, prompt_chars(r.messages, len(schema_json(r.schema))), len(r.messages), cap,
                            self._tokens_per_char.get(model, 0.0))
 
-    def _reserve(self, amount: float, abort: threading.Event) -> bool:
-        with self._cond:
-            while True:
-                if self.budget_usd is None:
-                    return True
-                if not self.budget_exhausted and self._spent + self._reserved + amount <= self.budget_usd:
-                    self._reserved += amount
-                    self._in_flight += 1
-                    return True
-                if self.budget_exhausted or not self._in_flight or abort.is_set():
-                    if not self.budget_exhausted:
-                        self.budget_stop = (amount, self.budget_usd - self._spent - self._reserved)
-                    self.budget_exhausted = True
-                    return False
-                self._cond.wait(0.2)   # calls in flight hold the rest: wait for them to settle
-
-    def budget_note(self) -> str | None:
-        """Why the budget stopped the teacher, in one line that says what to do; None while it has not."""
-        if self.budget_stop is None:
-            return None
-        worst, left = self.budget_stop
-        return (f"the next request could cost up to ${worst:.4f} (prompt and completion limit), more than the "
-                f"${max(left, 0.0):.4f} left of --budget {self.budget_usd:g}; raise --budget")
-
-    def _settle(self, amount: float, spent: float) -> None:
-        with self._cond:
-            if self.budget_usd is not None:
-                self._in_flight -= 1
-                # subtle: with nothing in flight, reset the sum, so float residue never blocks a call
-                self._reserved = self._reserved - amount if self._in_flight else 0.0
-            self._spent += spent
-            self._cond.notify_all()
-
     def record(self, row, c: Completion | None, spent: float, reason: str | None, ok: bool = False,
                final: bool = False, call: str | None = None) -> None:
         """Book the outcome of call `call` when it will not be in the cache (a failed attempt or a
@@ -223,7 +211,7 @@ class Teacher:
                        reasoning_tokens=c.reasoning_tokens, cost_usd=spent)
         chars, model = prompt_chars(r.messages, len(schema_json(r.schema))), row[2]
         if c.prompt_tokens and chars:
-            with self._cond:
+            with self._lock:
                 self._tokens_per_char[model] = max(self._tokens_per_char.get(model, 0.0), c.prompt_tokens / chars)
 
     # ------------------------------------------------------------ one request
@@ -233,7 +221,7 @@ class Teacher:
         cover it. The caller books its outcome under that id. A call that fails after an interrupt
         was abandoned: it is spent at its worst case, since the server may answer and bill it."""
         bound = self.bound(r, model)
-        if not self._reserve(bound, abort):
+        if not self.budget.reserve(bound, abort):
             return None
         self.usage.add(*self._row(r), calls=1)
         self.sent.append((model, r))
@@ -246,7 +234,7 @@ class Teacher:
         finally:   # subtle: release the reservation and book the real cost in one step
             spent = (cost(self._price(model), c.prompt_tokens, c.completion_tokens) if c is not None
                      else bound if err is not None and abort.is_set() else 0.0)
-            self._settle(bound, spent)
+            self.budget.settle(bound, spent)
         return c, err, spent, call
 
     def _log_sent(self, r: Request, model: str, worst: float) -> str | None:
@@ -287,7 +275,7 @@ class Teacher:
         """None to send the request again, or the reason it failed for good."""
         model, reason = row[2], error_reason(err)
         status, _, msg = error_body(err)
-        with self._cond:   # subtle: an auth error's message may echo part of the key: never keep it
+        with self._lock:   # subtle: an auth error's message may echo part of the key: never keep it
             self._messages[reason] = "" if reason == "auth" else f"HTTP {status}: {one_line(msg, 120)}" if status else ""
         note = self.backend.adapt(model, err) if hasattr(self.backend, "adapt") and tries["adapted"] < 4 else None
         if note is not None:   # the endpoint said what it does not accept: send it again without that
@@ -297,8 +285,9 @@ class Teacher:
                 self.say_once(f"{model} at {getattr(self.backend, 'base_url', '?')}: sending {note} from now on")
             return None
         if reason in FATAL:    # it would fail the same way again: stop the whole batch
-            with self._cond:
-                fatal.append(self.fatal_message(reason, err, r))
+            message = self.fatal_message(reason, err, r)   # subtle: outside the lock, it reads self.context
+            with self._lock:
+                fatal.append(message)
             abort.set()
             return self._fail(row, reason, call=call)
         kind = "transient" if reason in TRANSIENT else "bad"   # a bug or an unknown status counts as a bad reply
