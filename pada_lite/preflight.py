@@ -30,7 +30,7 @@ from .openai_backend import LEVELS
 from .pricing import prompt_chars
 from .replies import ReplyError, context_size, error_body, error_reason, one_line, parse_reply, retry_after
 from .schemas import ROLES, Request
-from .teacher_types import TeacherUnusable, context_advice
+from .teacher_types import TeacherUnusable, context_advice, key_rejected
 
 MAX_CALLS = 12   # per model: adaptations and format steps included
 PER_MESSAGE = 4  # tokens a chat template adds per message (and once more for the reply's start)
@@ -69,9 +69,8 @@ def _unusable(teacher, model: str, roles: list[str], reason: str, e: BaseExcepti
     if reason == "timeout":
         return TeacherUnusable(f"{url} accepted the connection but sent no reply for {model} within {backend.timeout:g} s: "
                                "is the server stalled or still loading the model? (--timeout sets the wait)")
-    if reason == "auth":   # subtle: the server's message may echo part of the key: never show it
-        return TeacherUnusable(f"{url} rejected the API key (HTTP {status}) for {model}: set a valid key in PADA_API_KEY "
-                               "or OPENAI_API_KEY (on Colab the secret OPENAI_API_KEY)")
+    if reason == "auth":
+        return TeacherUnusable(key_rejected(url, status, f"for {model}"))
     if reason == "not_found":
         return TeacherUnusable(f"{url} has no model {model!r} (HTTP {status}: {one_line(msg, 120)}): check {flags}")
     if reason == "context_full":

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from .replies import FATAL, TRANSIENT, ReplyError, context_size, error_body, one_line, parse_reply
 from .schemas import Request
-from .teacher_types import Completion, context_advice
+from .teacher_types import Completion, context_advice, key_rejected
 
 RETRY_TEMPERATURE = 0.5   # the least temperature of a request asked again after a bad reply
 SHOWN = {"generation", "qc"}   # stages whose prompts show training examples (--shots) or ask for samples (--chunk)
@@ -74,8 +74,7 @@ def fatal_message(reason: str, e: BaseException, r: Request, url: str, model: st
     """The one line a batch stops with. `context`: (the server's context if known, its slots)."""
     status, _, msg = error_body(e)
     if reason == "auth":
-        return (f"{url} rejected the API key (HTTP {status}) during {r.stage}: set a valid key in PADA_API_KEY or "
-                "OPENAI_API_KEY")
+        return key_rejected(url, status, f"during {r.stage}")
     if reason == "not_found":
         return f"{url} has no model {model!r} (HTTP {status}: {one_line(msg, 160)}): check --model or --{r.role}-model"
     if reason == "context_full":
