@@ -19,9 +19,9 @@ happened, per role and stage, and every HTTP request sent is one `call` in it.
   in `transient_failed`, so the orchestrator can avoid saving their stage as complete.
 - Budget (`budget.py`): the cap covers the whole run; each call first reserves the most it can
   cost (`bound`), and the budget is spent when one call alone no longer fits (`budget_note()`).
-- Calls run on daemon threads behind a progress bar. Ctrl-C returns within about a second: no
-  request is sent after it, calls in flight get that second to land in the cache, then they
-  are abandoned (and counted so) and the connections closed.
+- Calls run on daemon threads (`pool.py`) behind a progress bar. Ctrl-C returns within about a
+  second: no request is sent after it, calls in flight get that second to land in the cache,
+  then they are abandoned (and counted so) and the connections closed.
 
 It deliberately does not build prompts (`prompts.py`), know any endpoint's wire format
 (`openai_backend.py`) or invent replies (`sim.py`). `context` is no part of the cache key:
@@ -29,15 +29,14 @@ only the simulated backend reads it. The types it shares with its backends are `
 """
 from __future__ import annotations
 
-import queue
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from . import pool
 from .booking import Books
 from .budget import Budget
 from .cache import ReplyCache, cache_key, run_usage, schema_json
@@ -257,10 +256,17 @@ class Teacher:
     # ------------------------------------------------------------ a batch
     def ask(self, requests: list[Request], desc: str | None = None) -> list[BaseModel | None]:
         """One validated reply (or None) per request, in order."""
-        from tqdm.auto import tqdm
-
         out: list[BaseModel | None] = [None] * len(requests)
-        todo: dict[str, list[int]] = {}   # key -> indices; duplicates in one batch are sent once
+        todo = self._from_cache(requests, out)
+        if todo:
+            failures = self._send_all(requests, todo, out, desc)
+            self._check_failures(requests, failures)
+        return out
+
+    def _from_cache(self, requests: list[Request], out: list) -> dict[str, list[int]]:
+        """Fill `out` with the cached replies; the rest to send: key -> indices (duplicates in one
+        batch are sent once)."""
+        todo: dict[str, list[int]] = {}
         for i, r in enumerate(requests):
             key = cache_key(self.models[r.role], r)
             self.usage.add(*self.row(r), requests=1)
@@ -270,77 +276,40 @@ class Teacher:
                 self.usage.add(*self.row(r), hits=1)
             else:
                 todo.setdefault(key, []).append(i)
-        if not todo:
-            return out
+        return todo
+
+    def _send_all(self, requests: list[Request], todo: dict[str, list[int]], out: list, desc: str | None) -> Counter:
+        """Ask every request of `todo` on `workers` threads (`pool.py`) behind a progress bar, filling
+        `out`: the failures by reason. Raises `TeacherFailed` for a request that cannot succeed."""
+        from tqdm.auto import tqdm
+
         bar = tqdm(total=len(requests), initial=len(requests) - sum(map(len, todo.values())),
                    desc=desc or "teacher", disable=not self.progress, leave=False)
-        # subtle: one abort event per batch, so threads abandoned by an earlier interrupt stay stopped
-        abort, fatal, failures, jobs, results = threading.Event(), [], Counter(), queue.Queue(), queue.Queue()
-        for item in todo.items():
-            jobs.put(item)
+        fatal, failures = [], Counter()
 
-        def worker():
-            while not abort.is_set():
-                try:
-                    key, idx = jobs.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    res = self._call(requests[idx[0]], key, abort, fatal)
-                except BaseException as e:   # a bug, or a stand-in backend raising KeyboardInterrupt
-                    abort.set()              # nothing more is sent; the caller raises it
-                    res = e
-                results.put((idx, res))
+        def landed(job, res):
+            self._land(requests, job[1], *res, out, failures)
+            bar.update(len(job[1]))
 
-        threads = [threading.Thread(target=worker, daemon=True, name=f"pada-teacher-{k}")
-                   for k in range(min(self.workers, len(todo)))]
-        for t in threads:
-            t.start()
         try:
-            for _ in range(len(todo)):
-                while True:
-                    try:
-                        idx, res = results.get(timeout=0.1)
-                        break
-                    except queue.Empty:
-                        if fatal or not any(t.is_alive() for t in threads) and results.empty():
-                            idx = None
-                            break
-                if idx is None:
-                    break
-                if isinstance(res, BaseException):
-                    raise res
-                (obj, reason) = res
-                out[idx[0]] = obj
-                if reason is not None and reason != "budget":
-                    failures[reason] += len(idx)
-                    self.transient_failed += len(idx) if reason in TRANSIENT else 0
-                for j in idx[1:]:   # the same request again in this batch: a free copy
-                    out[j] = obj.model_copy(deep=True) if obj is not None else None
-                    self.usage.add(*self.row(requests[j]), **({"hits": 1} if obj is not None else {"failed": 1}))
-                bar.update(len(idx))
-        except BaseException:
-            # subtle: on Ctrl-C nothing more is sent; calls in flight get a second to land in the
-            # cache (they may be paid for), then they are abandoned and their connections closed
-            self._stop(abort, threads)
-            raise
+            pool.run(list(todo.items()), lambda job, abort: self._call(requests[job[1][0]], job[0], abort, fatal),
+                     self.workers, landed, stop_early=lambda: bool(fatal), close=getattr(self.backend, "close", None))
         finally:
             bar.close()
         if fatal:
-            self._stop(abort, threads)
             raise TeacherFailed(fatal[0])
-        self._check_failures(requests, failures)
-        return out
+        return failures
 
-    def _stop(self, abort: threading.Event, threads: list, grace: float = 1.0) -> None:
-        abort.set()
-        deadline = time.monotonic() + grace
-        try:
-            for t in threads:   # a second Ctrl-C cuts the wait short
-                t.join(max(0.0, deadline - time.monotonic()))
-        finally:
-            if hasattr(self.backend, "close"):
-                self.backend.close()
+    def _land(self, requests: list[Request], idx: list[int], obj, reason: str | None, out: list,
+              failures: Counter) -> None:
+        """One request's outcome, into `out` at every index that asked it, and into `failures`."""
+        out[idx[0]] = obj
+        if reason is not None and reason != "budget":
+            failures[reason] += len(idx)
+            self.transient_failed += len(idx) if reason in TRANSIENT else 0
+        for j in idx[1:]:   # the same request again in this batch: a free copy
+            out[j] = obj.model_copy(deep=True) if obj is not None else None
+            self.usage.add(*self.row(requests[j]), **({"hits": 1} if obj is not None else {"failed": 1}))
 
     def _check_failures(self, requests: list[Request], failures: Counter) -> None:
         """Stop when more than max_failed_share of a batch failed; below that, say so."""
