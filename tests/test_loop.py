@@ -190,7 +190,7 @@ def test_transient_failures_leave_the_stage_unsaved_and_a_rerun_asks_only_them(t
         assert teacher.transient_failed == 5 and "pada" in summary["unsaved"]
         out = capsys.readouterr()
         assert "5 teacher request(s) failed for a transient reason in analyses" in out.out
-        assert "analysis: 5 of 269 requests failed (2%; server_error 5)" in out.err
+        assert "analysis: 5 of 269 requests failed (2%; server_error 5 (HTTP 500: fake 500))" in out.err
         assert not run.has("pada", "iter_1", "analyses.jsonl") and not run.has("pada", "iter_1", "eval_test.jsonl")
         assert run.has("pada", "iter_1", "qc.json")   # what happened is still on disk
         sent = len(work(fake))
