@@ -87,7 +87,7 @@ class Teacher:
         # subtle: the cap covers the whole run, so spending starts from what earlier sessions paid
         self.budget = Budget(budget_usd, run_usage(self.cache.path).total_cost
                              if self.cache.path and budget_usd is not None else 0.0)
-        self._lock = threading.Lock()   # for the two sets below, written by every worker
+        self._lock = threading.Lock()   # for what every worker writes here: _context_asked, a batch's fatal list
         self._said: set[str] = set()
         self._context_asked: set[str] = set()
 
