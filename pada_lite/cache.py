@@ -13,7 +13,8 @@
 
 A kill can cut the last line of either file, even inside a UTF-8 character: such a line is
 skipped (and counted), and the next record starts on a new line. Neither file ever holds a key.
-It deliberately does not decide what to send or retry (see `teacher.py`).
+It deliberately does not decide what to send or retry (see `teacher.py` and `retries.py`); `booking.py`
+writes the records.
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
 from .replies import error_body
-from .teacher import Completion, TeacherUnusable
+from .teacher_types import Completion, TeacherUnusable
 
 LEVELS = ("json_schema", "json_object", "text")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")

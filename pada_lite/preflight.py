@@ -30,7 +30,7 @@ from .openai_backend import LEVELS
 from .pricing import prompt_chars
 from .replies import ReplyError, context_size, error_body, error_reason, one_line, parse_reply, retry_after
 from .schemas import ROLES, Request
-from .teacher import TeacherUnusable, context_advice
+from .teacher_types import TeacherUnusable, context_advice, key_rejected
 
 MAX_CALLS = 12   # per model: adaptations and format steps included
 PER_MESSAGE = 4  # tokens a chat template adds per message (and once more for the reply's start)
@@ -69,9 +69,8 @@ def _unusable(teacher, model: str, roles: list[str], reason: str, e: BaseExcepti
     if reason == "timeout":
         return TeacherUnusable(f"{url} accepted the connection but sent no reply for {model} within {backend.timeout:g} s: "
                                "is the server stalled or still loading the model? (--timeout sets the wait)")
-    if reason == "auth":   # subtle: the server's message may echo part of the key: never show it
-        return TeacherUnusable(f"{url} rejected the API key (HTTP {status}) for {model}: set a valid key in PADA_API_KEY "
-                               "or OPENAI_API_KEY (on Colab the secret OPENAI_API_KEY)")
+    if reason == "auth":
+        return TeacherUnusable(key_rejected(url, status, f"for {model}"))
     if reason == "not_found":
         return TeacherUnusable(f"{url} has no model {model!r} (HTTP {status}: {one_line(msg, 120)}): check {flags}")
     if reason == "context_full":
@@ -86,7 +85,7 @@ def _unusable(teacher, model: str, roles: list[str], reason: str, e: BaseExcepti
 
 def check_model(teacher, model: str, roles: list[str]) -> str:
     backend, r = teacher.backend, check_request(roles[0])
-    row, abort = teacher._row(r), threading.Event()
+    row, abort = teacher.row(r), threading.Event()
     t0, notes, tries = time.perf_counter(), [], {}
     teacher.usage.add(*row, requests=1)
     for _ in range(MAX_CALLS):
@@ -98,7 +97,7 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
         if err is not None:
             reason = error_reason(err)
             teacher.usage.add(*row, reason=reason)
-            teacher.record(row, None, 0.0, reason, call=call)
+            teacher.books.record(row, None, 0.0, reason, call=call)
             key = (reason, level)
             tries[key] = tries.get(key, 0) + 1
             note = backend.adapt(model, err)   # a refusal that says what it refused
@@ -114,7 +113,7 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
                 raise _unusable(teacher, model, roles, reason, err)
             notes += [note] if note else []
             continue
-        teacher._book(row, r, c, spent)
+        teacher.books.book(row, r, c, spent)
         try:
             if c.finish_reason == "length" and not c.text.strip():
                 raise LookupError   # all spent on hidden reasoning: the format cannot be judged, and is kept
@@ -122,10 +121,10 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
                 raise ReplyError("refusal", c.refusal)
             parse_reply(c.text, Check)
         except LookupError:
-            teacher.record(row, c, spent, None, ok=True, call=call)
+            teacher.books.record(row, c, spent, None, ok=True, call=call)
             break
         except ReplyError as e:
-            teacher.record(row, c, spent, e.reason, call=call)
+            teacher.books.record(row, c, spent, e.reason, call=call)
             if level + 1 < len(LEVELS):   # the server may ignore the format: a lower one puts the schema in the prompt
                 backend.set_level(model, level + 1)
                 continue
@@ -133,7 +132,7 @@ def check_model(teacher, model: str, roles: list[str]) -> str:
                                   f"the JSON asked for, in every reply format ({', '.join(LEVELS)}): use a server or "
                                   "model that writes JSON (llama.cpp's llama-server, Ollama, or vLLM with structured "
                                   "outputs), or a larger instruct model")
-        teacher.record(row, c, spent, None, ok=True, call=call)
+        teacher.books.record(row, c, spent, None, ok=True, call=call)
         _measure(backend, model, r, c)
         break
     else:

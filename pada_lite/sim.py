@@ -27,6 +27,7 @@ from collections import Counter
 from pada_lite.bundled import CITIES, LABELS, MONTHS, NAMES, PETS, PHENOMENA, STREETS, generate_example
 from pada_lite.oracle import read, read_message, read_phenomenon
 from pada_lite.schemas import STAGES, ErrorAnalysis, NewSample, NewSamples, Pattern, QualityScore, Request, Strategy
+from pada_lite.teacher_types import Completion
 
 FLAWS = ("wrong", "format", "copy")
 # the slot values a near-copy may swap, each for another of its list
@@ -115,7 +116,6 @@ class SimBackend:
 
     def complete(self, request: Request, model: str):
         """One reply: a JSON string that validates against `request.schema`."""
-        from pada_lite.teacher import Completion  # lazily: teacher.py builds this backend by name
         handler = {"analysis": self._analysis, "patterns": self._patterns, "strategies": self._strategies,
                    "generation": self._generation, "similar": self._similar, "qc": self._qc}.get(request.stage)
         if handler is None:
