@@ -85,3 +85,15 @@ def test_import_pada_lite_stays_light(heavy):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PKG.parent).stdout.strip()
     assert out == "False", f"`import pada_lite` imports {heavy}"
+
+
+def test_the_maps_name_every_module():
+    """The README's package table and the package docstring are the map: neither may miss a module."""
+    import re
+
+    import pada_lite
+    readme = (PKG.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## The package"):]
+    names = [n.split(".")[-1] for n in modules() if n != "pada_lite" and not n.endswith("__main__")]
+    assert [n for n in names if f"`{n}`" not in table] == [], "the README's package table misses these modules"
+    assert [n for n in names if not re.search(rf"\b{n}\b", pada_lite.__doc__)] == [], "pada_lite's docstring misses these"
