@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from .files import quote
+
 EXIT_BUDGET = 3   # a run stopped early because the teacher's budget was spent (1: teacher failed, 2: bad input)
 
 
@@ -317,15 +319,10 @@ def _check_resume(folder: Path, config: dict) -> None:
     for (parent, was, is_), leaves in groups.items():
         name = " ".join(_SETTING_NAMES.get(k, k.replace("_", " ")) for k in parent) or None
         name = f"{name} ({', '.join(leaves)})" if name else _SETTING_NAMES.get(leaves[0], leaves[0].replace("_", " "))
-        lines.append(f"{name}: {_value(json.loads(was))} in config.json, {_value(json.loads(is_))} now")
+        lines.append(f"{name}: {quote(json.loads(was))} in config.json, {quote(json.loads(is_))} now")
     if lines:
         raise RunMismatch(f"{path} was written with other settings: {'; '.join(lines)}; resume with the same options, "
                           "or choose a new --run name")
-
-
-def _value(v) -> str:
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class RunMismatch(ValueError):

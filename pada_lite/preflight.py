@@ -30,7 +30,7 @@ from .openai_backend import LEVELS
 from .pricing import prompt_chars
 from .replies import ReplyError, context_size, error_body, error_reason, one_line, parse_reply, retry_after
 from .schemas import ROLES, Request
-from .teacher_types import TeacherUnusable, context_advice, key_rejected
+from .teacher_types import SHOWN, TeacherUnusable, context_advice, key_rejected
 
 MAX_CALLS = 12   # per model: adaptations and format steps included
 PER_MESSAGE = 4  # tokens a chat template adds per message (and once more for the reply's start)
@@ -169,8 +169,10 @@ def check_context(teacher, requests: list[tuple[str, Request]]) -> None:
     a model's server said it has; a server that did not say is not checked."""
     for model in dict.fromkeys(teacher.models[r] for r in ROLES):
         context, slots = teacher.context(model)
-        mine = [(needed_tokens(teacher, r), what) for what, r in requests if context and teacher.models[r.role] == model]
-        if mine and max(mine)[0] > context:
-            need, what = max(mine)
-            advice = context_advice(context, slots, need, what, fewer="examples" in what)
+        mine = [(needed_tokens(teacher, r), what, r) for what, r in requests if context and teacher.models[r.role] == model]
+        if not mine:
+            continue
+        need, what, r = max(mine, key=lambda m: m[0])
+        if need > context:
+            advice = context_advice(context, slots, need, what, fewer=r.stage in SHOWN)
             raise TeacherUnusable(f"{teacher.backend.base_url} ({model}): {advice}")

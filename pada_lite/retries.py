@@ -24,10 +24,9 @@ from pydantic import BaseModel
 
 from .replies import FATAL, TRANSIENT, ReplyError, context_size, error_body, one_line, parse_reply
 from .schemas import Request
-from .teacher_types import Completion, context_advice, key_rejected
+from .teacher_types import SHOWN, Completion, context_advice, key_rejected
 
 RETRY_TEMPERATURE = 0.5   # the least temperature of a request asked again after a bad reply
-SHOWN = {"generation", "qc"}   # stages whose prompts show training examples (--shots) or ask for samples (--chunk)
 
 
 def retry_of(r: Request, bad: int) -> Request:

@@ -53,11 +53,15 @@ class Backend(Protocol):
     # caps_for(model), learn_context(model), sent_chars(request, model), set_level(model, level), base_url
 
 
+SHOWN = {"generation", "qc"}   # stages whose prompts show training examples (--shots) or ask for samples (--chunk)
+
+
 def context_advice(context: int | None, slots: int = 1, need: int | None = None, what: str | None = None,
                    fewer: bool = False) -> str:
     """One line: the server's context (None: not known) is too small, and what to do. `need`: the
     tokens the run needs, where known (`what`: which requests); unknown, a context of twice the present
-    one, at least 4096. `fewer`: the requests show training examples or ask for several samples."""
+    one, at least 4096. `fewer`: the requests show training examples or ask for several samples (their
+    stage is in SHOWN)."""
     want = 1024
     while want < (need or max(2 * (context or 0), 4096)):
         want *= 2
