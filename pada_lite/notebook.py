@@ -58,6 +58,9 @@ def setup(quiet: bool = False, drive: bool = False):
     if drive:
         use_drive()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # subtle: transformers' "Loading weights" bar is a widget that a saved notebook shows at 0% forever
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()
     profile = get_profile(default_profile_name())
     if not quiet:
         src = "PADA_PROFILE" if os.environ.get("PADA_PROFILE") else ("a CUDA GPU is present" if torch.cuda.is_available()

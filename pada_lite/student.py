@@ -31,14 +31,18 @@ LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", 
 
 class _NoOptionalKernelNotice(logging.Filter):
     """bitsandbytes on a CPU with AVX512-BF16 tries to fetch an optional faster kernel from the hub
-    and logs a warning when it cannot (offline, or the `kernels` package absent); its own CPU code
-    then runs. Only that one notice is dropped."""
+    and logs a warning when it cannot (offline, or the `kernels` package absent), and the `kernels`
+    package says it skipped its trust check while offline; bitsandbytes' own CPU code then runs.
+    Only those two notices are dropped."""
+    NOTICES = {"bitsandbytes.backends.cpu.ops": "Failed to load CPU gemm_4bit_forward from kernels-community",
+               "kernels._internals.hf_hub": "Skipping publisher trust check for 'kernels-community/"}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Failed to load CPU gemm_4bit_forward from kernels-community")
+        return not record.getMessage().startswith(self.NOTICES.get(record.name, "\0"))
 
 
-logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(_NoOptionalKernelNotice())
+for _name in _NoOptionalKernelNotice.NOTICES:
+    logging.getLogger(_name).addFilter(_NoOptionalKernelNotice())
 
 
 def device() -> torch.device:

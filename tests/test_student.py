@@ -156,3 +156,16 @@ def test_the_optional_bitsandbytes_kernel_notice_is_dropped_and_nothing_else(cap
         log.warning("Failed to load CPU gemm_4bit_forward from kernels-community: %s. Please make sure ...", "offline")
         log.warning("something else went wrong")
     assert [r.getMessage() for r in caplog.records] == ["something else went wrong"]
+
+
+def test_the_kernels_packages_offline_trust_notice_is_dropped_and_nothing_else(caplog):
+    import logging
+
+    import pada_lite.student  # noqa: F401  (installs the filter)
+    log = logging.getLogger("kernels._internals.hf_hub")
+    with caplog.at_level(logging.WARNING, logger=log.name):
+        log.warning("Skipping publisher trust check for %r because Hugging Face Hub is in offline mode.",
+                    "kernels-community/quantization-bitsandbytes")
+        log.warning("Skipping publisher trust check for 'someone-else/kernel' because Hugging Face Hub is offline.")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Skipping publisher trust check for 'someone-else/kernel' because Hugging Face Hub is offline."]
