@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from pada_lite.reference import FOLDER, RUNS  # noqa: E402
+from pada_lite.course.reference import FOLDER, RUNS  # noqa: E402
 
 NOTEBOOKS = {"06": ("06_full_loop_and_comparison.ipynb", "course-tiny-loop"),
              "07": ("07_bring_your_own_task.ipynb", "course-tiny-own")}

@@ -1,3 +1,3 @@
-from .cli import entry
+from pada_lite.cli import entry
 
 entry()

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from .files import quote
+from pada_lite.files import quote
 
 EXIT_BUDGET = 3   # a run stopped early because the teacher's budget was spent (1: teacher failed, 2: bad input)
 
@@ -53,7 +53,7 @@ def _number(kind, low=None, high=None, low_open=False, what=""):
 
 def _size(text: str):
     """'0.3' -> 0.3, '20%' -> 0.2, '200' -> 200: a fraction, a percentage or a whole count."""
-    from .data import parse_size
+    from pada_lite.tasks.data import parse_size
     try:
         v = parse_size(text)
     except ValueError as e:
@@ -72,7 +72,7 @@ def _run_name(text: str) -> str:
 
 
 def _delimiter(text: str) -> str:
-    from .data import DELIMITERS
+    from pada_lite.tasks.data import DELIMITERS
     names = {**{v: k for k, v in DELIMITERS.items()}, **{k: k for k in DELIMITERS}, "\\t": "\t", "tab": "\t"}
     if text not in names:
         raise argparse.ArgumentTypeError(f"{text!r}: use one of , ; tab | (or comma, semicolon, pipe)")
@@ -139,8 +139,8 @@ def _option(name: str) -> str:
 
 def _check(args, profile) -> None:
     """Refuse what cannot apply, naming what would (before anything is loaded or paid for)."""
-    from .data import FILE_TYPES, SPREADSHEETS
-    from .profiles import PROFILES
+    from pada_lite.tasks.data import FILE_TYPES, SPREADSHEETS
+    from pada_lite.student.profiles import PROFILES
     given = [k for k in _FILE_OPTIONS if getattr(args, k, None) is not None]
     task = args.task
     own = task.startswith("file:") or task.lower().endswith(FILE_TYPES + SPREADSHEETS) or os.path.isdir(task)
@@ -166,7 +166,7 @@ def _check(args, profile) -> None:
         raise UsageError(f"{'--profile' if args.profile else 'PADA_PROFILE'} {profile!r}: use one of {', '.join(PROFILES)}")
     if args.fn is not cmd_loop:
         return
-    from .loop import METHODS
+    from pada_lite.loop.runner import METHODS
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     if bad := [m for m in methods if m not in METHODS] or ([] if methods else ["(none)"]):
         raise UsageError(f"--methods: unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
@@ -185,8 +185,8 @@ def _check(args, profile) -> None:
 def _workflow(args):
     """The Workflow the command line asks for, its examples measured against the profile's max_len
     (refused or cut, --long-inputs) before anything else is loaded or paid for."""
-    from .profiles import default_profile_name
-    from .workflow import Workflow
+    from pada_lite.student.profiles import default_profile_name
+    from pada_lite.student.workflow import Workflow
 
     profile = (args.profile or default_profile_name()).lower()
     _check(args, profile)
@@ -208,7 +208,7 @@ def _name_run(args, wf) -> str:
 
 
 def _setup(args):
-    from .runs import Run
+    from pada_lite.loop.runs import Run
 
     wf = _workflow(args)
     run = Run(_name_run(args, wf))
@@ -220,8 +220,8 @@ def _setup(args):
 
 
 def _train_and_report(wf, run, split: str) -> dict:
-    from .evaluate import accuracy_table
-    from .student import gpu_memory, trainable_parameters
+    from pada_lite.student.evaluate import accuracy_table
+    from pada_lite.student.load import gpu_memory, trainable_parameters
 
     t0 = time.perf_counter()
     base = wf.base()
@@ -284,7 +284,7 @@ def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
 
 
 def _price(text: str):
-    from .pricing import parse_price
+    from pada_lite.teacher.pricing import parse_price
     try:
         return parse_price(text)
     except ValueError as e:
@@ -330,11 +330,11 @@ class RunMismatch(ValueError):
 
 
 def cmd_loop(args) -> int:
-    from .loop import Loop, LoopConfig, largest_requests
-    from .pricing import ABANDONED
-    from .report import comparison_table, write_report
-    from .runs import Run, runs_root
-    from .teacher import Usage, make_teacher
+    from pada_lite.loop.runner import Loop, LoopConfig, largest_requests
+    from pada_lite.teacher.pricing import ABANDONED
+    from pada_lite.loop.report import comparison_table, write_report
+    from pada_lite.loop.runs import Run, runs_root
+    from pada_lite.teacher.core import Usage, make_teacher
 
     wf = _workflow(args)
     cfg = LoopConfig(methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()), iterations=args.iterations,
@@ -402,7 +402,7 @@ def cmd_finetune(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .student import load_adapter
+    from pada_lite.student.load import load_adapter
 
     wf, run = _setup(args)
     if args.adapter:
@@ -454,10 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         from transformers.utils import logging as hf_logging
         hf_logging.disable_progress_bar()  # the "Loading weights" bars
         hf_logging.set_verbosity_error()
-    from .data import DataError
-    from .runs import runs_root
-    from .sim import TaskNotUnderstood
-    from .teacher import TeacherFailed, TeacherUnusable
+    from pada_lite.tasks.data import DataError
+    from pada_lite.loop.runs import runs_root
+    from pada_lite.teacher.backends.simulated import TaskNotUnderstood
+    from pada_lite.teacher.core import TeacherFailed, TeacherUnusable
     try:
         return args.fn(args)
     except (UsageError, DataError, FileNotFoundError, RunMismatch, TaskNotUnderstood, TeacherUnusable) as e:

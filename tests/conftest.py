@@ -7,7 +7,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from pada_lite.tasks import Example, LabelTask  # noqa: E402
+from pada_lite.tasks.spec import Example, LabelTask  # noqa: E402
 
 TOY_LABELS = ["billing", "outage", "sales"]
 TOY_WORDS = {"billing": ["bill", "invoice", "charge"], "outage": ["connection", "signal", "outage"],
@@ -37,7 +37,7 @@ def toy():
 @pytest.fixture(scope="session")
 def tiny_student(toy):
     """(profile, source folder) of a tiny student for the toy task, built once per session."""
-    from pada_lite.profiles import get_profile
-    from pada_lite.student import student_source
+    from pada_lite.student.profiles import get_profile
+    from pada_lite.student.load import student_source
     prof = get_profile("tiny", epochs=6, lr=3e-3)  # a short schedule for a 150-example toy task
     return prof, student_source(prof, toy[3])

@@ -89,7 +89,7 @@ def helpdesk_responder(body: dict) -> dict:
         return {"error_scenario": f"A request that belongs to {gold} was sent elsewhere.",
                 "root_cause": f"The model missed the {gold} cue and followed another keyword."}
     if name == "NewSamples":
-        from pada_lite.bundled import LABELS, generate_example
+        from pada_lite.tasks.bundled import LABELS, generate_example
         n = int(re.search(r"Write (\d+) new", text).group(1))
         rng = random.Random(f"{text}|{body.get('seed')}")   # a new seed asks again: a new draw
         return {"samples": [{"input": e.input, "output": e.output} for e in

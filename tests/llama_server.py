@@ -41,7 +41,7 @@ def server_binary() -> Path | None:
 
 def teacher_gguf() -> Path | None:
     try:
-        from pada_lite.smollm2 import gguf_path
+        from pada_lite.student.smollm2 import gguf_path
         return gguf_path()
     except FileNotFoundError:
         return None

@@ -1,19 +1,18 @@
 """The PaDA agents with the simulated teacher, without a student: analysis -> patterns ->
 strategies -> generation -> quality control, and the leakage guard on generator prompts."""
-import random
 import re
 
 import pytest
 
-from pada_lite import prompts
-from pada_lite.analysis import analyse, draft_strategies, find_patterns
-from pada_lite.bundled import PHENOMENA, BundledTask, load_splits
-from pada_lite.evaluate import EvalRecord
-from pada_lite.generation import Candidate, pattern_samples, similar_samples, split_budget
-from pada_lite.oracle import read_message
-from pada_lite.quality import QCConfig, quality_control
-from pada_lite.similarity import LeakGuard
-from pada_lite.teacher import Completion, Teacher, make_teacher
+from pada_lite.agents import prompts
+from pada_lite.agents.analysis import analyse, draft_strategies, find_patterns
+from pada_lite.tasks.bundled import BundledTask, load_splits
+from pada_lite.student.evaluate import EvalRecord
+from pada_lite.agents.synthesis import Candidate, pattern_samples, llm2llm_samples, split_budget
+from pada_lite.tasks.oracle import read_message
+from pada_lite.agents.quality import QCConfig, quality_control
+from pada_lite.agents.overlap import LeakGuard
+from pada_lite.teacher.core import Completion, Teacher, make_teacher
 
 TASK = BundledTask()
 HARD = ["jargon", "negation", "indirect", "distractor"]
@@ -121,7 +120,7 @@ class QuotingAnalyst:
     name, simulated = "quoting", False
 
     def __init__(self):
-        from pada_lite.sim import SimBackend
+        from pada_lite.teacher.backends.simulated import SimBackend
         self.sim = SimBackend(analyst_noise=0.0, flaw_rate=0.0)
         self.models = self.sim.models
 
@@ -174,7 +173,7 @@ def test_no_validation_text_reaches_a_generator_prompt(splits, guarded):
     pats = draft_strategies(teacher, TASK, found.patterns)
     guard = guard_for(splits) if guarded else None
     pattern_samples(teacher, TASK, pats, splits.train, total=16, guard=guard)
-    similar_samples(teacher, TASK, splits.train[:5], guard=guard)
+    llm2llm_samples(teacher, TASK, splits.train[:5], guard=guard)
     gen = [r for model, r in teacher.sent if r.role == "generator"]
     assert len(gen) >= 5
     grams = _held_out_grams(splits)
@@ -188,6 +187,6 @@ def test_no_validation_text_reaches_a_generator_prompt(splits, guarded):
 
 def test_prompts_never_show_hidden_tags(splits):
     rec = failures(splits, ["negation"], per=1)[0]
-    for req in [prompts.analysis(TASK, rec), prompts.similar(TASK, {"input": rec.input, "output": rec.gold})]:
+    for req in [prompts.analysis(TASK, rec), prompts.llm2llm(TASK, {"input": rec.input, "output": rec.gold})]:
         text = " ".join(m["content"] for m in req.messages)
         assert "negation" not in text and "tags" not in text

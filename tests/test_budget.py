@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from pada_lite.budget import Budget
+from pada_lite.teacher.budget import Budget
 
 
 def reserve_in_thread(budget, amount, abort):

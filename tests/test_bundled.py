@@ -1,14 +1,15 @@
-"""Tests for pada_lite.bundled: the generated helpdesk task and its committed data."""
+"""Tests for pada_lite.tasks.bundled: the generated helpdesk task and its committed data."""
 import json
 import random
 import re
 
 import pytest
 
-from pada_lite import bundled, data
-from pada_lite.bundled import (BANKS, KEYWORD_RE, LABELS, PHENOMENA, RARE_IN_SEED, BundledTask,
+from pada_lite.tasks import bundled
+from pada_lite.tasks import data
+from pada_lite.tasks.bundled import (BANKS, KEYWORD_RE, LABELS, PHENOMENA, RARE_IN_SEED, BundledTask,
                                generate_example, generate_splits, load_splits, write_data)
-from pada_lite.splits import Splits
+from pada_lite.tasks.splits import Splits
 
 DATA = bundled.default_data_dir()
 
@@ -183,7 +184,7 @@ def read_jsonl(path):
 def test_committed_files_match_generator(splits):
     for name, exs in splits.items():
         assert read_jsonl(DATA / f"{name}.jsonl") == [e.to_dict() for e in exs], \
-            f"{DATA / name}.jsonl is stale: run `python -m pada_lite.bundled`"
+            f"{DATA / name}.jsonl is stale: run `python -m pada_lite.tasks.bundled`"
 
 
 def test_data_card_counts_match_files():
@@ -207,13 +208,13 @@ def test_load_splits(splits, tmp_path, monkeypatch):
     for env in (tmp_path, tmp_path / "bundled"):
         monkeypatch.setenv("PADA_DATA_DIR", str(env))
         assert [e.input for e in load_splits().train] == [e.input for e in generate_splits(5)["train"]]
-    with pytest.raises(FileNotFoundError, match="python -m pada_lite.bundled"):
+    with pytest.raises(FileNotFoundError, match="python -m pada_lite.tasks.bundled"):
         load_splits(tmp_path / "nowhere")
 
 
 def test_installed_kit_without_data_folder_gets_the_same_splits(splits, tmp_path, monkeypatch):
     """pip/Colab installs carry the package, not data/: the generator stands in, example for example."""
-    import pada_lite.bundled as b
+    import pada_lite.tasks.bundled as b
     monkeypatch.delenv("PADA_DATA_DIR", raising=False)
     monkeypatch.setattr(b, "default_data_dir", lambda: tmp_path / "site-packages" / "data" / "bundled")
     got = b.load_splits()

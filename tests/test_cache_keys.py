@@ -9,9 +9,9 @@ import json
 import pytest
 from fake_openai import SAMPLES
 
-from pada_lite.cache import cache_key
-from pada_lite.schemas import ErrorAnalysis, NewSamples, QualityScore, Request
-from pada_lite.teacher import Completion, Teacher
+from pada_lite.teacher.cache import cache_key
+from pada_lite.teacher.schemas import ErrorAnalysis, NewSamples, QualityScore, Request
+from pada_lite.teacher.core import Completion, Teacher
 
 SYSTEM = {"role": "system", "content": "You are a careful teacher."}
 MODELS = {"analyst": "gpt-4.1-mini", "generator": "gpt-4o-mini", "checker": "gpt-4.1-mini"}

@@ -14,7 +14,7 @@ def test_demo_compares_sft_llm2llm_and_pada_offline_and_resumes(tmp_path, monkey
     out = capsys.readouterr().out
     assert "simulated teacher" in out and "overall (test)" in out and "llm2llm" in out
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
-    from pada_lite.report import selected
+    from pada_lite.loop.report import selected
     final = selected(summary)                          # each method at its best-validation iteration
     assert [r["iteration"] for r in summary["methods"]["pada"]] == [0, 1, 2, 3]
     assert final["sft"]["test"] > 0.75                  # the tiny student learns the task from 300 examples

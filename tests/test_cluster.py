@@ -1,12 +1,12 @@
-"""Tests for pada_lite.cluster: embeddings, the elbow, k-means on few texts, scores against tags."""
+"""Tests for pada_lite.agents.cluster: embeddings, the elbow, k-means on few texts, scores against tags."""
 import random
 import warnings
 
 import numpy as np
 import pytest
 
-from pada_lite import cluster as cl
-from pada_lite.cluster import (Clustering, adjusted_rand, choose_k, cluster, cluster_table, embed,
+from pada_lite.agents import cluster as cl
+from pada_lite.agents.cluster import (Clustering, adjusted_rand, choose_k, cluster, cluster_table, embed,
                                project_2d, purity)
 
 TOPICS = {

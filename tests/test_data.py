@@ -1,13 +1,13 @@
-"""Tests for pada_lite.data: file reading, error messages, splits and task loading (no network)."""
+"""Tests for pada_lite.tasks.data: file reading, error messages, splits and task loading (no network)."""
 import csv
 import json
 
 import pytest
 
-from pada_lite import data
-from pada_lite.data import (DataError, Splits, dataset_card, load_examples, load_task, make_splits, read_jsonl,
+from pada_lite.tasks import data
+from pada_lite.tasks.data import (DataError, Splits, dataset_card, load_examples, load_task, make_splits, read_jsonl,
                             write_jsonl)
-from pada_lite.tasks import Example, LabelTask, NumberTask, TextTask
+from pada_lite.tasks.spec import Example, LabelTask, NumberTask, TextTask
 
 
 def jl(*rows) -> str:
@@ -332,9 +332,9 @@ def test_load_task_unknown_name_and_option(tmp_path):
 
 
 def test_bundled_task(tmp_path):
-    bundled = pytest.importorskip("pada_lite.bundled")
+    bundled = pytest.importorskip("pada_lite.tasks.bundled")
     if not hasattr(bundled, "write_data"):
-        pytest.skip("pada_lite.bundled cannot write its data yet")
+        pytest.skip("pada_lite.tasks.bundled cannot write its data yet")
     bundled.write_data(tmp_path)  # the committed files may not exist yet; same generator, same contract
     task, sp = load_task("bundled", seed=0, seed_size=4, data_dir=tmp_path)
     assert isinstance(task, LabelTask) and len(sp.train) == 4

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from fake_openai import SAMPLES, FakeOpenAI, helpdesk_responder
 
-from pada_lite.cache import CallLog, ReplyCache, run_usage
+from pada_lite.teacher.cache import CallLog, ReplyCache, run_usage
 from pada_lite.cli import main
-from pada_lite.openai_backend import OpenAIBackend
-from pada_lite.pricing import ABANDONED, Usage, parse_price
-from pada_lite.schemas import ErrorAnalysis, NewSamples, Request
-from pada_lite.teacher import Teacher, TeacherFailed
+from pada_lite.teacher.backends.openai_api import OpenAIBackend
+from pada_lite.teacher.pricing import ABANDONED, Usage, parse_price
+from pada_lite.teacher.schemas import ErrorAnalysis, NewSamples, Request
+from pada_lite.teacher.core import Teacher, TeacherFailed
 
 KEY = "sk-test-endpoint-7c1d9e0f5a"
 MODELS = {"analyst": "m-analyst", "generator": "m-generator", "checker": "m-checker"}
@@ -103,7 +103,7 @@ def test_missing_key_and_unpriced_budget_are_one_line(runs, capsys, monkeypatch)
     for name in ("PADA_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setitem(sys.modules, "google.colab", None)
-    import pada_lite.openai_backend as ob
+    import pada_lite.teacher.backends.openai_api as ob
     monkeypatch.setattr(ob, "_interactive", lambda: False)
     assert main(cli("--base-url", "https://api.example.com/v1")) == 2
     assert error_lines(capsys.readouterr().err) == [
@@ -208,9 +208,9 @@ def test_a_server_context_too_small_for_the_run_stops_before_any_work(runs, caps
 
 
 def test_the_context_is_compared_with_the_run_settings_and_read_from_ollama(runs):
-    from pada_lite.loop import LoopConfig, largest_requests
-    from pada_lite.teacher import TeacherUnusable
-    from pada_lite.workflow import Workflow
+    from pada_lite.loop.runner import LoopConfig, largest_requests
+    from pada_lite.teacher.core import TeacherUnusable
+    from pada_lite.student.workflow import Workflow
     wf = Workflow.create("tiny", progress=False, seed_size=60)
     # LLM2LLM alone sends only one training example at a time: that fits where PaDA's prompts do not
     big, small = largest_requests(wf, LoopConfig()), largest_requests(wf, LoopConfig(methods=("sft", "llm2llm")))
@@ -232,10 +232,10 @@ def test_the_context_is_compared_with_the_run_settings_and_read_from_ollama(runs
 def test_a_notebook_checked_first_is_stopped_by_the_loop_before_any_training(tmp_path):
     """Notebooks check the teacher when they make it (`course_teacher`) and run later: `Loop.run()`
     compares the context with this run's requests before it trains anything."""
-    from pada_lite.loop import Loop, LoopConfig
-    from pada_lite.runs import Run
-    from pada_lite.teacher import TeacherUnusable
-    from pada_lite.workflow import Workflow
+    from pada_lite.loop.runner import Loop, LoopConfig
+    from pada_lite.loop.runs import Run
+    from pada_lite.teacher.core import TeacherUnusable
+    from pada_lite.student.workflow import Workflow
     wf = Workflow.create("tiny", progress=False, seed_size=60)
     with FakeOpenAI(context=1024) as fake:
         t = teacher_for(fake.base_url)
@@ -247,7 +247,7 @@ def test_a_notebook_checked_first_is_stopped_by_the_loop_before_any_training(tmp
 
 
 def test_context_advice_names_the_slots():
-    from pada_lite.teacher import context_advice
+    from pada_lite.teacher.core import context_advice
     assert context_advice(1024, 2, 2250, "generation prompts with 4 examples", fewer=True) == (
         "the server's context is 1024 tokens; this run needs about 2,300 (generation prompts with 4 examples); start "
         "llama-server with -c 8192 (4096 for each of its 2 slots) (Ollama: num_ctx), or lower shots= or chunk=")
@@ -287,7 +287,7 @@ def test_a_refusal_quoting_the_context_names_it(capsys):
                                                 r"\(200 tokens\), try increasing it\): the server's context is 200 tokens; "
                                                 r"start llama-server with -c 4096 \(Ollama: num_ctx\)$"):
             t.ask([req(0, text="x" * 1000)])
-    from pada_lite.teacher import TeacherUnusable
+    from pada_lite.teacher.core import TeacherUnusable
     with FakeOpenAI(context=30, props=False) as fake:
         with pytest.raises(TeacherUnusable, match=r"refused even the check of m-analyst .*: the server's context is 30 "
                                                   r"tokens; start llama-server with -c 4096"):
@@ -408,11 +408,11 @@ def test_a_budget_stop_exits_3_and_says_what_did_not_fit(runs, capsys):
 
 
 def test_a_run_resumes_at_another_url_and_other_settings_are_named_before_any_request(runs, capsys, monkeypatch):
-    import pada_lite.loop
+    import pada_lite.loop.runner
 
     def interrupted(self):   # the work itself is not what this test is about
         raise KeyboardInterrupt
-    monkeypatch.setattr(pada_lite.loop.Loop, "run", interrupted)
+    monkeypatch.setattr(pada_lite.loop.runner.Loop, "run", interrupted)
     with FakeOpenAI() as first, FakeOpenAI() as restarted:
         assert main(cli("--base-url", first.base_url, "--model", "m")) == 130   # config.json written
         # the same model served at another port: the run goes on
@@ -429,9 +429,9 @@ def test_a_run_resumes_at_another_url_and_other_settings_are_named_before_any_re
 # ---------------------------------------------------------------- calls the client left: billed, so counted
 CHILD = """
 import sys
-from pada_lite.openai_backend import OpenAIBackend
-from pada_lite.schemas import ErrorAnalysis, Request
-from pada_lite.teacher import Teacher
+from pada_lite.teacher.backends.openai_api import OpenAIBackend
+from pada_lite.teacher.schemas import ErrorAnalysis, Request
+from pada_lite.teacher.core import Teacher
 url, cache = sys.argv[1:]
 reqs = [Request("analyst", "analysis", [{"role": "user", "content": f"question {i}"}], ErrorAnalysis) for i in range(10)]
 Teacher(OpenAIBackend(base_url=url, api_key="sk-x", timeout=60), dict.fromkeys(("analyst", "generator", "checker"), "m"),

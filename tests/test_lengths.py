@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from pada_lite.data import DataError
-from pada_lite.evaluate import generate
-from pada_lite.lengths import _lengths
-from pada_lite.workflow import Workflow
+from pada_lite.tasks.data import DataError
+from pada_lite.student.evaluate import generate
+from pada_lite.student.lengths import _lengths
+from pada_lite.student.workflow import Workflow
 
 HUGE = " ".join(f"word{i % 997}" for i in range(40_000))   # ~300 KB on one line: thousands of tokens
 

@@ -7,12 +7,12 @@ import threading
 import pytest
 from fake_openai import FakeOpenAI, helpdesk_responder
 
-from pada_lite.loop import Loop, LoopConfig
-from pada_lite.openai_backend import OpenAIBackend
-from pada_lite.report import comparison_table, write_report
-from pada_lite.runs import Run
-from pada_lite.teacher import Teacher, make_teacher
-from pada_lite.workflow import Workflow
+from pada_lite.loop.runner import Loop, LoopConfig
+from pada_lite.teacher.backends.openai_api import OpenAIBackend
+from pada_lite.loop.report import comparison_table, write_report
+from pada_lite.loop.runs import Run
+from pada_lite.teacher.core import Teacher, make_teacher
+from pada_lite.student.workflow import Workflow
 
 pytestmark = pytest.mark.slow
 KEY = "sk-test-8f3a91c2d4e5-never-on-disk"

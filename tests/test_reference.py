@@ -1,12 +1,12 @@
 """The reference runs shipped for notebooks 06 and 07: present, complete, and made with the
 configuration the notebooks run in full (so what a class reads beside its own run is comparable)."""
-import re
+
 from pathlib import Path
 
 import pytest
 
-from pada_lite.reference import RUNS, reference_summary, side_by_side
-from pada_lite.report import comparison_table, selected
+from pada_lite.course.reference import RUNS, reference_summary, side_by_side
+from pada_lite.loop.report import comparison_table, selected
 
 NB = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOK = {"06": "06_full_loop_and_comparison.ipynb", "07": "07_bring_your_own_task.ipynb"}

@@ -4,8 +4,8 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-from pada_lite.pricing import Usage  # noqa: E402
-from pada_lite.report import PLOTS  # noqa: E402
+from pada_lite.teacher.pricing import Usage  # noqa: E402
+from pada_lite.loop.report import PLOTS  # noqa: E402
 
 
 def summary() -> dict:

@@ -3,10 +3,10 @@ from collections import Counter
 
 import pytest
 
-from pada_lite.replies import ReplyError
-from pada_lite.retries import after_error, check_reply, give_up, retry_of
-from pada_lite.schemas import ErrorAnalysis, Request
-from pada_lite.teacher_types import Completion
+from pada_lite.teacher.replies import ReplyError
+from pada_lite.teacher.retries import after_error, check_reply, give_up, retry_of
+from pada_lite.teacher.schemas import ErrorAnalysis, Request
+from pada_lite.teacher.base import Completion
 
 R = Request("analyst", "analysis", [{"role": "user", "content": "q"}], ErrorAnalysis, max_tokens=64, seed=3)
 GOOD = '{"error_scenario": "s", "root_cause": "c"}'

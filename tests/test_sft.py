@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from pada_lite.sft import LeftPadCollator, answer_only_loss, decode_labels, encode, prompt_text
-from pada_lite.student import add_lora, load_student
+from pada_lite.student.sft import LeftPadCollator, answer_only_loss, decode_labels, encode, prompt_text
+from pada_lite.student.load import add_lora, load_student
 
 
 @pytest.fixture(scope="module")

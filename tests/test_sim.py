@@ -1,15 +1,15 @@
-"""Tests for pada_lite.sim (the simulated teacher) and pada_lite.oracle (its reading of the bundled task)."""
+"""Tests for pada_lite.teacher.backends.simulated (the simulated teacher) and pada_lite.tasks.oracle (its reading of the bundled task)."""
 import json
 import random
 from collections import Counter
 
 import pytest
 
-from pada_lite.bundled import BANKS, LABELS, PHENOMENA, generate_example, load_splits
-from pada_lite.oracle import read, read_message, read_phenomenon
-from pada_lite.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
-from pada_lite.sim import ANALYSES, GENERIC, PATTERNS, STRATEGIES, SimBackend, near_copy, overlap
-from pada_lite.teacher import make_teacher, parse_reply
+from pada_lite.tasks.bundled import BANKS, LABELS, PHENOMENA, generate_example, load_splits
+from pada_lite.tasks.oracle import read, read_message, read_phenomenon
+from pada_lite.teacher.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
+from pada_lite.teacher.backends.simulated import ANALYSES, GENERIC, PATTERNS, STRATEGIES, SimBackend, near_copy, overlap
+from pada_lite.teacher.core import make_teacher, parse_reply
 
 SCHEMA = {"analysis": ErrorAnalysis, "patterns": Pattern, "strategies": Strategy, "generation": NewSamples,
           "similar": NewSamples, "qc": QualityScore}

@@ -1,4 +1,4 @@
-"""Tests for pada_lite.similarity: ROUGE-L against the reference, the exact pre-filter, the leakage guard."""
+"""Tests for pada_lite.agents.overlap: ROUGE-L against the reference, the exact pre-filter, the leakage guard."""
 import json
 import random
 
@@ -6,8 +6,8 @@ import pytest
 from rouge_score import rouge_scorer
 from rouge_score import tokenize as rs_tokenize
 
-from pada_lite.bundled import default_data_dir
-from pada_lite.similarity import REDACTED, LeakGuard, NearDupIndex, _lcs, _masks, rouge_l, tokenize
+from pada_lite.tasks.bundled import default_data_dir
+from pada_lite.agents.overlap import REDACTED, LeakGuard, NearDupIndex, _lcs, _masks, rouge_l, tokenize
 
 
 @pytest.fixture(scope="module")

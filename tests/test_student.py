@@ -2,10 +2,10 @@
 import pytest
 import torch
 
-from pada_lite.evaluate import evaluate
-from pada_lite.profiles import get_profile
-from pada_lite.sft import finetune
-from pada_lite.student import add_lora, load_adapter, load_student, save_adapter, trainable_parameters
+from pada_lite.student.evaluate import evaluate
+from pada_lite.student.profiles import get_profile
+from pada_lite.student.sft import finetune
+from pada_lite.student.load import add_lora, load_adapter, load_student, save_adapter, trainable_parameters
 
 
 def test_profile_from_environment(monkeypatch):
@@ -84,8 +84,8 @@ def test_evaluation_is_deterministic_and_batch_independent(toy, tiny_student):
 
 def test_shared_prefix_cache_changes_nothing_but_the_time(toy, tiny_student, tmp_path):
     """Prompts share the template and system prompt: computed once, the answers must not change."""
-    from pada_lite.evaluate import generate, shared_prefix
-    from pada_lite.sft import prompt_text
+    from pada_lite.student.evaluate import generate, shared_prefix
+    from pada_lite.student.sft import prompt_text
     task, train, test, _ = toy
     prof, src = tiny_student
     model, tok = load_student(prof, source=src)
@@ -150,7 +150,7 @@ def test_small_training_sets_get_the_profiles_minimum_steps(toy, tiny_student, t
 def test_the_optional_bitsandbytes_kernel_notice_is_dropped_and_nothing_else(caplog):
     import logging
 
-    import pada_lite.student  # noqa: F401  (installs the filter)
+    import pada_lite.student.load  # noqa: F401  (installs the filter)
     log = logging.getLogger("bitsandbytes.backends.cpu.ops")
     with caplog.at_level(logging.WARNING, logger=log.name):
         log.warning("Failed to load CPU gemm_4bit_forward from kernels-community: %s. Please make sure ...", "offline")
@@ -161,7 +161,7 @@ def test_the_optional_bitsandbytes_kernel_notice_is_dropped_and_nothing_else(cap
 def test_the_kernels_packages_offline_trust_notice_is_dropped_and_nothing_else(caplog):
     import logging
 
-    import pada_lite.student  # noqa: F401  (installs the filter)
+    import pada_lite.student.load  # noqa: F401  (installs the filter)
     log = logging.getLogger("kernels._internals.hf_hub")
     with caplog.at_level(logging.WARNING, logger=log.name):
         log.warning("Skipping publisher trust check for %r because Hugging Face Hub is in offline mode.",

@@ -1,8 +1,8 @@
 """Answer parsing and the Fail criterion, for every built-in answer type."""
 import pytest
 
-from pada_lite.bundled import LABELS, BundledTask
-from pada_lite.tasks import Example, LabelTask, NumberTask, TextTask, parse_number
+from pada_lite.tasks.bundled import LABELS, BundledTask
+from pada_lite.tasks.spec import Example, LabelTask, NumberTask, TextTask, parse_number
 
 
 @pytest.mark.parametrize("response,expected", [
@@ -84,7 +84,7 @@ def test_text_task_compares_as_many_lines_as_the_gold_has():
 
 
 def test_numbers_without_a_leading_zero_and_gsm8k_solutions():
-    from pada_lite.tasks import NumberTask, parse_number, split_solution
+    from pada_lite.tasks.spec import NumberTask, parse_number, split_solution
     assert parse_number(".5") == "0.5" and parse_number("-.25") == "-0.25" and parse_number("5.") == "5"
     t = NumberTask()
     assert t.parse("so #### .5") == "0.5" and t.parse("#### 1,234.50") == "1234.5" and t.parse("it is 7") is None
@@ -94,7 +94,7 @@ def test_numbers_without_a_leading_zero_and_gsm8k_solutions():
 
 
 def test_quoted_values_are_capped():
-    from pada_lite.tasks import quote
+    from pada_lite.tasks.spec import quote
     assert quote("abc") == "'abc'"
     long = quote("x" * 5_000_000)
     assert len(long) < 100 and "5,000,000 characters" in long

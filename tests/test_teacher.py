@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from fake_openai import SAMPLES, fake_openai  # noqa: F401  (a fixture)
 
-from pada_lite.openai_backend import OpenAIBackend, resolve_api_key, strict_schema
-from pada_lite.pricing import PRICES, Usage, price_of
-from pada_lite.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
-from pada_lite.teacher import (Completion, ReplyCache, ReplyError, Teacher, TeacherFailed, TeacherUnusable, make_teacher,
+from pada_lite.teacher.backends.openai_api import OpenAIBackend, resolve_api_key, strict_schema
+from pada_lite.teacher.pricing import PRICES, Usage, price_of
+from pada_lite.teacher.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
+from pada_lite.teacher.core import (Completion, ReplyCache, ReplyError, Teacher, TeacherFailed, TeacherUnusable, make_teacher,
                                parse_reply)
 
 KEY = "sk-test-SECRET-4f9a1c7e2b"
@@ -181,7 +181,7 @@ def test_every_level_states_the_reply_fields(fake_openai):
     assert "response_format" in fake_openai.requests[-1]["body"] and "JSON schema" not in system
     for name, field in ErrorAnalysis.model_fields.items():
         assert f"`{name}` (string): {field.description}" in system
-    from pada_lite.openai_backend import field_lines
+    from pada_lite.teacher.backends.openai_api import field_lines
     lines = field_lines(NewSamples)
     assert lines[0].startswith("- `samples` (a list of objects): the new examples")
     assert lines[1].startswith("  - `input` (string): the new input") and lines[2].startswith("  - `output` (string)")
@@ -248,8 +248,8 @@ def test_interrupted_ask_then_repeated_sends_only_the_rest(tmp_path, workers):
 
 CHILD = """
 import json, sys, time
-from pada_lite.teacher import Completion, Teacher
-from pada_lite.schemas import ErrorAnalysis, Request
+from pada_lite.teacher.core import Completion, Teacher
+from pada_lite.teacher.schemas import ErrorAnalysis, Request
 class Slow:
     name, simulated = "slow", False
     def complete(self, request, model):
@@ -350,7 +350,7 @@ def test_price_override_unknown_model_and_simulated(fake_openai):
 
 def test_the_run_wide_accounts_name_the_price_given(fake_openai, tmp_path):
     """summary.json's "teacher" rows come from `paid_usage`: a --price given price labels them too."""
-    from pada_lite.teacher import paid_usage
+    from pada_lite.teacher.core import paid_usage
     t = teacher_for(fake_openai, tmp_path, prices={"fake-a": (0.15, 0.6)})
     t.ask([req(0), req(1, NewSamples)])
     rows = {r["model"]: r for r in paid_usage(tmp_path / "cache.jsonl", t.price_label).rows()}
@@ -401,7 +401,7 @@ def test_resolve_api_key(monkeypatch):
     colab.userdata = type("U", (), {"get": staticmethod(lambda name: {"OPENAI_API_KEY": "from-colab"}[name])})
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     assert resolve_api_key() == "from-colab" and resolve_api_key(colab_secret="MISSING", prompt=False) is None
-    import pada_lite.openai_backend as ob
+    import pada_lite.teacher.backends.openai_api as ob
     monkeypatch.setattr(ob, "_interactive", lambda: True)
     monkeypatch.setattr(ob.getpass, "getpass", lambda prompt: "typed")
     assert resolve_api_key(colab_secret=None) == "typed" and resolve_api_key(colab_secret=None, prompt=False) is None
@@ -418,7 +418,7 @@ def test_make_teacher_choices_and_errors(fake_openai, monkeypatch, capsys):
     for name in ("PADA_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setitem(sys.modules, "google.colab", None)
-    import pada_lite.openai_backend as ob
+    import pada_lite.teacher.backends.openai_api as ob
     monkeypatch.setattr(ob, "_interactive", lambda: False)
     with pytest.raises(TeacherUnusable, match="PADA_API_KEY"):
         make_teacher("openai", base_url="https://api.example.com/v1")
@@ -436,7 +436,7 @@ def test_make_teacher_choices_and_errors(fake_openai, monkeypatch, capsys):
 
 
 def test_scrub_hides_secret_fields_only():
-    from pada_lite.runs import scrub
+    from pada_lite.loop.runs import scrub
     got = scrub({"api_key": "k", "OPENAI_API_KEY": "k", "hf_token": "t", "token": "t", "password": "p",
                  "authorization": "Bearer k", "nested": [{"access_token": "t", "prompt_tokens": 12}],
                  "prompt_tokens": 10, "completion_tokens": 5, "reasoning_tokens": 2, "max_tokens": 256,

@@ -5,9 +5,9 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from pada_lite.analysis import Analysis, FailurePattern  # noqa: E402
-from pada_lite.generation import Candidate  # noqa: E402
-from pada_lite.widgets import Review, apply_review, pattern_browser, review_widget  # noqa: E402
+from pada_lite.agents.analysis import Analysis, FailurePattern  # noqa: E402
+from pada_lite.agents.synthesis import Candidate  # noqa: E402
+from pada_lite.course.widgets import Review, apply_review, pattern_browser, review_widget  # noqa: E402
 
 
 def _analyses():

@@ -14,15 +14,15 @@
 When the failures carry hidden tags (the bundled task), the clusters are scored against
 them: purity and adjusted Rand index.
 
-It deliberately does not generate data (see `generation.py`) nor decide when to stop.
+It deliberately does not generate data (see `agents/synthesis.py`) nor decide when to stop.
 """
 from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass, field
 
-from . import prompts
-from .cluster import Clustering, adjusted_rand, cluster, purity
+from pada_lite.agents import prompts
+from pada_lite.agents.cluster import Clustering, adjusted_rand, cluster, purity
 
 
 @dataclass

@@ -11,8 +11,8 @@ It deliberately holds no control flow: the agents decide what to ask and when.
 """
 from __future__ import annotations
 
-from .schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
-from .tasks import Task
+from pada_lite.teacher.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
+from pada_lite.tasks.spec import Task
 
 ANALYST = ("You are an expert in evaluating and improving small language models. A fine-tuned student "
            "model failed on an example of the task below. Explain the failure precisely and briefly.")
@@ -83,7 +83,7 @@ def generation(task: Task, pat: dict, strat: dict, examples: list[dict], n: int,
                    temperature=0.7, max_tokens=200 + 120 * n, seed=seed)
 
 
-def similar(task: Task, ex: dict, n: int = 1, seed: int = 0) -> Request:
+def llm2llm(task: Task, ex: dict, n: int = 1, seed: int = 0) -> Request:
     """LLM2LLM-style: one training example the student got wrong (question and gold only) in."""
     user = (f"{_task_block(task)}\n\nThe student answered this training example wrongly:\n"
             f"input: {ex['input']!r}\noutput: {ex['output']!r}\n\nWrite {n} new example(s) of the same kind and "

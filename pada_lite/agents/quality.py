@@ -11,16 +11,16 @@ With the checker on, every rejected sample is sent back to be written again, at 
 `max_regen` rounds (a sample the checker could not judge is not: the teacher failed, not it).
 Every drop is counted by reason, and every candidate is kept with its verdict.
 
-It deliberately does not write samples (see `generation.py`); `regenerate` is a callback.
+It deliberately does not write samples (see `agents/synthesis.py`); `regenerate` is a callback.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 
-from . import prompts
-from .generation import shown_block
-from .similarity import NearDupIndex
+from pada_lite.agents import prompts
+from pada_lite.agents.synthesis import shown_block
+from pada_lite.agents.overlap import NearDupIndex
 
 REASONS = ("format", "leak", "near_dup_train", "dup_batch", "wrong_answer", "off_format", "off_strategy",
            "trivial", "checker_failed")

@@ -2,7 +2,7 @@
 
 - `pattern_samples`: for each failure pattern, `n` samples from its pattern + strategy + the
   task description + a few *training* examples; the budget is split by cluster size.
-- `similar_samples`: LLM2LLM-style, samples like each training example the student got wrong
+- `llm2llm_samples`: LLM2LLM-style, samples like each training example the student got wrong
   (the teacher sees the question and its gold answer, not the wrong answer).
 Every generator prompt passes the leakage guard's `redact` before it is sent, so no
 validation or test text can reach the generator even if an analyst quoted one.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass, field
 
-from . import prompts
-from .tasks import Example
+from pada_lite.agents import prompts
+from pada_lite.tasks.spec import Example
 
 
 @dataclass
@@ -100,11 +100,11 @@ def pattern_samples(teacher, task, patterns, train: list[Example], total: int | 
     return _collect(teacher.ask(reqs, desc="generating (patterns)"), plan, f"{prefix}-r{rnd}", rnd)
 
 
-def similar_samples(teacher, task, errors: list[Example], per_error: int = 1, seed: int = 0, rnd: int = 0,
+def llm2llm_samples(teacher, task, errors: list[Example], per_error: int = 1, seed: int = 0, rnd: int = 0,
                     guard=None, prefix: str = "sim", stats: dict | None = None) -> list[Candidate]:
     """`per_error` samples like each wrongly answered training example."""
     stats = stats if stats is not None else {}
-    reqs = [_guarded(prompts.similar(task, {"input": e.input, "output": task.target(e)}, per_error,
+    reqs = [_guarded(prompts.llm2llm(task, {"input": e.input, "output": task.target(e)}, per_error,
                                      seed=seed * 1000 + rnd), guard, stats) for e in errors]
     plan = [("similar", e.id, per_error, [e.id]) for e in errors]  # the checker sees what the writer saw
     return _collect(teacher.ask(reqs, desc="generating (like training errors)"), plan, f"{prefix}-r{rnd}", rnd)

@@ -1,6 +1,6 @@
 """What every notebook of the course calls first, and the exercise checker.
 
-    from pada_lite.notebook import setup, check, course_run, course_teacher
+    from pada_lite.course.notebook import setup, check, course_run, course_teacher
     profile = setup()                 # prints profile, device, GPU memory, teacher; no edits to switch
     run = course_run()                # runs/course-<profile>: where notebooks hand work to the next
     check("accuracy", mine, reference, tol=1e-9)
@@ -52,8 +52,8 @@ def setup(quiet: bool = False, drive: bool = False):
     `drive=True` keeps the run folders on Google Drive (Colab only; see `use_drive`)."""
     import torch
 
-    from .profiles import default_profile_name, get_profile
-    from .student import gpu_memory
+    from pada_lite.student.profiles import default_profile_name, get_profile
+    from pada_lite.student.load import gpu_memory
 
     if drive:
         use_drive()
@@ -90,7 +90,7 @@ def shared_cpu(load: float | None = None, cores: int | None = None) -> str | Non
 
 
 def _teacher_kind(profile) -> str:
-    from .openai_backend import resolve_api_key
+    from pada_lite.teacher.backends.openai_api import resolve_api_key
     want = os.environ.get("PADA_TEACHER", "").strip().lower() or profile.teacher
     if want == "openai" and resolve_api_key(prompt=False) is None and not os.environ.get("PADA_BASE_URL"):
         return "sim"   # no key anywhere: the course goes on with the simulated teacher
@@ -109,7 +109,7 @@ _MOVED: set[str] = set()
 
 def course_settings() -> dict:
     """What a course folder's results depend on: the profile, smoke or full work, and the teacher."""
-    from .profiles import default_profile_name, get_profile
+    from pada_lite.student.profiles import default_profile_name, get_profile
     profile = default_profile_name()
     return {"profile": profile, "smoke": smoke(), "teacher": _teacher_kind(get_profile(profile))}
 
@@ -121,8 +121,8 @@ def course_run(part: str | None = None):
     teacher): a full run never picks up a smoke run's chance-level baseline. With other settings the
     course moves to the first folder `...-2`, `...-3` made with these settings (or a new one), and
     says so in one line."""
-    from .profiles import default_profile_name
-    from .runs import Run, runs_root
+    from pada_lite.student.profiles import default_profile_name
+    from pada_lite.loop.runs import Run, runs_root
 
     def made_with(name: str) -> dict | None:
         p = runs_root() / name / "course.json"
@@ -147,7 +147,7 @@ def course_run(part: str | None = None):
 def course_teacher(profile, run, **kw):
     """The teacher for the course, caching every call in the shared run folder. An endpoint is
     checked at once (`Teacher.preflight`): a wrong key or URL shows here, not mid-lesson."""
-    from .teacher import make_teacher
+    from pada_lite.teacher.core import make_teacher
     kind = _teacher_kind(profile)
     extra = {"base_url": os.environ.get("PADA_BASE_URL")} if kind == "openai" else {}
     teacher = make_teacher(kind, cache=run.path("teacher_cache.jsonl"), **extra, **kw)
@@ -225,8 +225,8 @@ def mine_or_reference(ok: bool, mine, reference, what: str):
 def course_patterns(profile, wf, run, teacher):
     """Notebook 03's failure patterns, from `run` or rebuilt: (patterns, where from, student).
     `student` is the (model, tokenizer) fine-tuned while rebuilding, None when loaded."""
-    from . import analysis
-    from .data import read_jsonl, write_jsonl
+    from pada_lite.agents import analysis
+    from pada_lite.files import read_jsonl, write_jsonl
 
     if run.has("patterns", "patterns.jsonl"):
         rows = read_jsonl(run.path("patterns", "patterns.jsonl"))
@@ -252,8 +252,8 @@ def course_patterns(profile, wf, run, teacher):
 
 def course_candidates(wf, run, teacher, patterns, guard):
     """Notebook 04's generated candidates, from `run` or rebuilt (pattern-guided only) and saved."""
-    from .data import read_jsonl, write_jsonl
-    from .generation import Candidate, pattern_samples
+    from pada_lite.files import read_jsonl, write_jsonl
+    from pada_lite.agents.synthesis import Candidate, pattern_samples
 
     if run.has("generation", "candidates.jsonl"):
         cands = [Candidate(**r) for r in read_jsonl(run.path("generation", "candidates.jsonl"))]

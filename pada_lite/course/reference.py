@@ -27,7 +27,7 @@ def reference_summary(notebook: str) -> dict:
 
 def side_by_side(yours: dict, reference: dict) -> str:
     """Overall test accuracy per method at its best-validation iteration: your run next to the reference."""
-    from .report import selected
+    from pada_lite.loop.report import selected
     mine, ref = selected(yours), selected(reference)
     lines = [f"{'method':18}{'yours':>10}{'reference':>12}", "-" * 40]
     for m in dict.fromkeys([*ref, *mine]):

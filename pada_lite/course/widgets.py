@@ -17,7 +17,7 @@ import html
 from dataclasses import replace
 from pathlib import Path
 
-from .files import read_jsonl, write_jsonl
+from pada_lite.files import read_jsonl, write_jsonl
 
 DECISIONS = ("accept", "reject")
 

@@ -53,7 +53,7 @@ def comparison_table(summary: dict) -> str:
 
 def teacher_table(summary: dict) -> str:
     """Teacher requests per stage over every session of the run: sent, answered, failed and why."""
-    from .pricing import Usage
+    from pada_lite.teacher.pricing import Usage
     rows = Usage.from_dict(summary.get("teacher", {})).rows(by="stage")
     if not rows:
         return "no teacher calls"
@@ -138,7 +138,7 @@ def plot_clusters(summary: dict):
 def plot_teacher(summary: dict):
     """Per stage: calls sent (retries included), requests answered, requests failed; cost on top."""
     import numpy as np
-    from .pricing import Usage
+    from pada_lite.teacher.pricing import Usage
     rows = Usage.from_dict(summary["teacher"]).rows(by="stage")
     fig, ax = _axes((max(6.4, 1.2 * len(rows) + 2), 3.8))
     x, names = np.arange(len(rows)), [r["stage"] for r in rows]

@@ -34,14 +34,15 @@ from functools import partial
 from typing import NamedTuple
 from types import SimpleNamespace
 
-from . import analysis as pa
-from . import prompts, report
-from .files import read_jsonl, write_jsonl
-from .evaluate import EvalResult
-from .generation import Candidate, pattern_samples, shown_block, similar_samples
-from .quality import QCConfig, quality_control
-from .similarity import LeakGuard
-from .teacher import TeacherFailed, paid_usage
+from pada_lite.agents import analysis as pa
+from pada_lite.agents import prompts
+from pada_lite.loop import report
+from pada_lite.files import read_jsonl, write_jsonl
+from pada_lite.student.evaluate import EvalResult
+from pada_lite.agents.synthesis import Candidate, pattern_samples, shown_block, llm2llm_samples
+from pada_lite.agents.quality import QCConfig, quality_control
+from pada_lite.agents.overlap import LeakGuard
+from pada_lite.teacher.core import TeacherFailed, paid_usage
 
 # what each method does per iteration: use validation patterns? training errors? which QC?
 METHODS = {
@@ -116,7 +117,7 @@ def largest_requests(workflow, config: LoopConfig) -> list[tuple[str, object]]:
                  prompts.generation(task, pat, strat, shown, min(config.chunk, config.samples), 0))]
     one = shown_block(longest[:1], task)   # the longest training example (shown or not: shots may be 0)
     if any(m["similar"] for m in used) and one:
-        out.append(("similar-sample prompts", prompts.similar(task, one[0], config.per_error)))
+        out.append(("similar-sample prompts", prompts.llm2llm(task, one[0], config.per_error)))
     if any(m["qc"] == "full" for m in used) and one:
         out.append((f"quality checks with {len(shown)} examples", prompts.quality(task, one[0], pat, strat, shown)))
     return out
@@ -172,7 +173,7 @@ class Loop:
         workflow.fit_lengths()   # long examples refused or cut before anything reads the splits
         s = workflow.splits
         if config.uses_teacher and getattr(getattr(teacher, "backend", None), "simulated", False):   # before any work
-            from .sim import check_task
+            from pada_lite.teacher.backends.simulated import check_task
             check_task(workflow.task, [e.input for e in s.train])
         # subtle: the splits share phrasing, so text that also occurs in training is not protected
         # (training examples may be shown to the generator); only what is closer to validation/test is
@@ -355,7 +356,7 @@ class Loop:
             out += pattern_samples(self.teacher, task, plan.patterns, self.wf.splits.train, total=plan.n_patterns,
                                    counts=counts, shots=cfg.shots, chunk=cfg.chunk, prefix=f"{prefix}-p", **kw)
         if redo:
-            out += similar_samples(self.teacher, task, redo, plan.per_error, prefix=f"{prefix}-s", **kw)
+            out += llm2llm_samples(self.teacher, task, redo, plan.per_error, prefix=f"{prefix}-s", **kw)
         return out
 
     def regenerate(self, plan: "Plan", rejected: list[Candidate], rnd: int) -> list[Candidate]:

@@ -15,7 +15,7 @@ import re
 import time
 from pathlib import Path
 
-from .files import atomic_write_text
+from pada_lite.files import atomic_write_text
 
 # key names that hold a secret: api_key, hf_token, access_token, password ... but not the counts
 # `prompt_tokens` or `max_tokens` (a summary must keep its token counts)

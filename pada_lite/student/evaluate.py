@@ -22,9 +22,9 @@ from pathlib import Path
 
 import torch
 
-from .files import read_jsonl, write_jsonl
-from .sft import prompt_text
-from .tasks import Example, Task
+from pada_lite.files import read_jsonl, write_jsonl
+from pada_lite.student.sft import prompt_text
+from pada_lite.tasks.spec import Example, Task
 
 
 @dataclass

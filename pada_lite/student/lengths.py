@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .files import DataError
-from .sft import prompt_text
-from .splits import SPLITS, Splits
-from .tasks import Example, Task
+from pada_lite.files import DataError
+from pada_lite.student.sft import prompt_text
+from pada_lite.tasks.splits import SPLITS, Splits
+from pada_lite.tasks.spec import Example, Task
 
 POLICIES = ("refuse", "truncate")
 RAISE_UP_TO = 4   # a refusal suggests a higher max_len only up to this many times the profile's

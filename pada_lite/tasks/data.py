@@ -12,7 +12,7 @@ from here too.
 Every bad input raises `DataError`; its message names the file, the line (1-based) and the
 field, and says what to do, quoting at most a few dozen characters of any value. Options are
 named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately
-does not tokenize, build prompts (see `tasks.py`), clean or deduplicate text, or guess its way
+does not tokenize, build prompts (see `tasks/spec.py`), clean or deduplicate text, or guess its way
 past a broken file: it stops and says where.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
@@ -27,10 +27,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pada_lite import bundled
+from pada_lite.tasks import bundled
 from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
-from pada_lite.splits import SPLITS, Splits, make_splits, parse_size, subsample, take
-from pada_lite.tasks import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
+from pada_lite.tasks.splits import SPLITS, Splits, make_splits, parse_size, subsample, take
+from pada_lite.tasks.spec import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
 
 # what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
 # files.py, `Splits`, `make_splits` and `parse_size` in splits.py

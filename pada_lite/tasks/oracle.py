@@ -21,7 +21,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import NamedTuple
 
-from pada_lite.bundled import BANKS, LABELS
+from pada_lite.tasks.bundled import BANKS, LABELS
 
 SLOT = r".{1,40}?"                  # a filled slot: a name, an amount, "199 Victoria Avenue"...
 BODY_PHENOMENON = {"jar": "jargon", "sym": "indirect"}   # "req" bodies: typo or a tail decides

@@ -4,7 +4,7 @@ in the bring-your-own-task notebook (07), so that notebook runs offline with a r
     info = write_ticket_export("runs/x/northwind_export.csv")
     info["clean"]     # what a correct clean-up leaves: {"rows": 700, "labels": {"billing": 100, ...}}
 
-The file is what real exports are like, and what `pada_lite.data` refuses to guess past:
+The file is what real exports are like, and what `pada_lite.tasks.data` refuses to guess past:
 - columns `ticket_id, created, channel, message, team`: only two of them are the task;
 - the team is a display name ("Billing"), not the label the student should answer;
 - some tickets have no message (attachments only): an empty field;
@@ -21,8 +21,8 @@ import random
 from collections import Counter
 from pathlib import Path
 
-from pada_lite.bundled import LABELS, PHENOMENA, generate_example
-from pada_lite.tasks import normalize_text
+from pada_lite.tasks.bundled import LABELS, PHENOMENA, generate_example
+from pada_lite.tasks.spec import normalize_text
 
 EXPORT_MIX = {"direct": 0.30, "preamble": 0.20, "typo": 0.15, "jargon": 0.10, "indirect": 0.10,
               "negation": 0.075, "distractor": 0.075}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from .files import quote   # also importable from here, where error messages first needed it
+from pada_lite.files import quote   # also importable from here, where error messages first needed it
 
 
 def normalize_text(text) -> str:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from .files import DataError, jsonl_rows, quote, write_jsonl
-from .tasks import Example
+from pada_lite.files import DataError, jsonl_rows, quote, write_jsonl
+from pada_lite.tasks.spec import Example
 
 SPLITS = ("train", "validation", "test")
 

@@ -9,14 +9,14 @@ errors, and the two messages both the pre-flight and a run write.
   key): the pre-flight and a run say these the same way.
 
 It deliberately imports nothing else of the kit but `schemas`, so every teacher-side module can
-import it and none of them needs `teacher.py`; it holds no logic.
+import it and none of them needs `teacher/core.py`; it holds no logic.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
-from .schemas import Request
+from pada_lite.teacher.schemas import Request
 
 
 class TeacherError(RuntimeError):

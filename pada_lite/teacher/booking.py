@@ -23,11 +23,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from .cache import CallLog, ReplyCache, schema_json
-from .pricing import ABANDONED, Usage, prompt_chars
-from .replies import error_body, one_line
-from .schemas import Request
-from .teacher_types import Completion
+from pada_lite.teacher.cache import CallLog, ReplyCache, schema_json
+from pada_lite.teacher.pricing import ABANDONED, Usage, prompt_chars
+from pada_lite.teacher.replies import error_body, one_line
+from pada_lite.teacher.schemas import Request
+from pada_lite.teacher.base import Completion
 
 
 class Books:

@@ -13,7 +13,7 @@
 
 A kill can cut the last line of either file, even inside a UTF-8 character: such a line is
 skipped (and counted), and the next record starts on a new line. Neither file ever holds a key.
-It deliberately does not decide what to send or retry (see `teacher.py` and `retries.py`); `booking.py`
+It deliberately does not decide what to send or retry (see `teacher/core.py` and `retries.py`); `booking.py`
 writes the records.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from .pricing import ABANDONED, UNKNOWN, Usage
+from pada_lite.teacher.pricing import ABANDONED, UNKNOWN, Usage
 
 LOG_NAME = "teacher_calls.jsonl"
 

@@ -24,8 +24,8 @@ happened, per role and stage, and every HTTP request sent is one `call` in it.
   then they are abandoned (and counted so) and the connections closed.
 
 It deliberately does not build prompts (`prompts.py`), know any endpoint's wire format
-(`openai_backend.py`) or invent replies (`sim.py`). `context` is no part of the cache key:
-only the simulated backend reads it. The types it shares with its backends are `teacher_types.py`.
+(`backends/openai_api.py`) or invent replies (`backends/simulated.py`). `context` is no part of the cache key:
+only the simulated backend reads it. The types it shares with its backends are `teacher/base.py`.
 """
 from __future__ import annotations
 
@@ -36,19 +36,19 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from . import pool
-from .booking import Books
-from .budget import Budget
-from .cache import ReplyCache, cache_key, run_usage, schema_json
-from .pricing import Usage, cost, price_label, price_of, prompt_chars, upper_bound
-from .preflight import check_context, preflight
-from .replies import TRANSIENT, ReplyError, backoff, error_reason, one_line, parse_reply
-from .retries import after_error, check_reply, failure_line, fatal_message, give_up, retry_of
-from .schemas import ROLES, Request
-from .teacher_types import Backend, Completion, TeacherError, TeacherFailed, TeacherUnusable, context_advice
+from pada_lite.teacher import pool
+from pada_lite.teacher.booking import Books
+from pada_lite.teacher.budget import Budget
+from pada_lite.teacher.cache import ReplyCache, cache_key, run_usage, schema_json
+from pada_lite.teacher.pricing import Usage, cost, price_label, price_of, prompt_chars, upper_bound
+from pada_lite.teacher.preflight import check_context, preflight
+from pada_lite.teacher.replies import TRANSIENT, ReplyError, backoff, error_reason, one_line, parse_reply
+from pada_lite.teacher.retries import after_error, check_reply, failure_line, fatal_message, give_up, retry_of
+from pada_lite.teacher.schemas import ROLES, Request
+from pada_lite.teacher.base import Backend, Completion, TeacherError, TeacherFailed, TeacherUnusable, context_advice
 
 # subtle: these names were all defined or imported here before the teacher was split; they are
-# named here so that `from pada_lite.teacher import TeacherFailed` (and the rest) keeps working
+# named here so that `from pada_lite.teacher.core import TeacherFailed` (and the rest) keeps working
 __all__ = ["Teacher", "make_teacher", "paid_usage", "Backend", "Completion", "TeacherError", "TeacherFailed",
            "TeacherUnusable", "context_advice", "Usage", "ReplyCache", "ReplyError", "parse_reply", "retry_of"]
 
@@ -341,10 +341,10 @@ def make_teacher(kind: str = "sim", *, models: str | dict | None = None, base_ur
     kw = dict(cache=cache, budget_usd=budget_usd, prices=prices, workers=workers, progress=progress,
               max_retries=max_retries, max_attempts=max_attempts, max_failed_share=max_failed_share)
     if kind == "sim":
-        from .sim import SimBackend
+        from pada_lite.teacher.backends.simulated import SimBackend
         backend = SimBackend(analyst_noise, flaw_rate, seed)
         return Teacher(backend, {**backend.models, **(models or {})}, **kw)
-    from .openai_backend import OpenAIBackend
+    from pada_lite.teacher.backends.openai_api import OpenAIBackend
     full = {**DEFAULT_MODELS, **(models or {})}
     if full["checker"] == full["generator"]:
         print(f"note: the checker and the generator are the same model ({full['checker']}): the checker then grades "

@@ -26,11 +26,11 @@ import time
 
 from pydantic import BaseModel, Field
 
-from .openai_backend import LEVELS
-from .pricing import prompt_chars
-from .replies import ReplyError, context_size, error_body, error_reason, one_line, parse_reply, retry_after
-from .schemas import ROLES, Request
-from .teacher_types import SHOWN, TeacherUnusable, context_advice, key_rejected
+from pada_lite.teacher.backends.openai_api import LEVELS
+from pada_lite.teacher.pricing import prompt_chars
+from pada_lite.teacher.replies import ReplyError, context_size, error_body, error_reason, one_line, parse_reply, retry_after
+from pada_lite.teacher.schemas import ROLES, Request
+from pada_lite.teacher.base import SHOWN, TeacherUnusable, context_advice, key_rejected
 
 MAX_CALLS = 12   # per model: adaptations and format steps included
 PER_MESSAGE = 4  # tokens a chat template adds per message (and once more for the reply's start)

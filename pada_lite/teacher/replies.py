@@ -12,7 +12,7 @@
 - `backoff(attempt, e)`: what the endpoint asked for (`retry-after-ms`, `retry-after`), else
   exponential with jitter.
 
-It deliberately does not send, retry or count anything (see `teacher.py`) and needs no
+It deliberately does not send, retry or count anything (see `teacher/core.py`) and needs no
 `openai` import: errors are recognised by class name and attributes.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ ERRORS = {"RateLimitError": "rate_limit", "APITimeoutError": "timeout", "APIConn
           "InternalServerError": "server_error", "BadRequestError": "bad_request",
           "UnprocessableEntityError": "bad_request", "AuthenticationError": "auth",
           "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error",
-          "ErrorReply": "server_error"}   # HTTP 200 with an error object as its body (openai_backend.py)
+          "ErrorReply": "server_error"}   # HTTP 200 with an error object as its body (backends/openai_api.py)
 FATAL = {"bad_request", "auth", "not_found", "context_full"}       # the same call would fail the same way
 TRANSIENT = {"rate_limit", "server_error", "timeout", "connection"}  # it may pass later
 

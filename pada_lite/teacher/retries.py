@@ -22,9 +22,9 @@ from dataclasses import replace
 
 from pydantic import BaseModel
 
-from .replies import FATAL, TRANSIENT, ReplyError, context_size, error_body, one_line, parse_reply
-from .schemas import Request
-from .teacher_types import SHOWN, Completion, context_advice, key_rejected
+from pada_lite.teacher.replies import FATAL, TRANSIENT, ReplyError, context_size, error_body, one_line, parse_reply
+from pada_lite.teacher.schemas import Request
+from pada_lite.teacher.base import SHOWN, Completion, context_advice, key_rejected
 
 RETRY_TEMPERATURE = 0.5   # the least temperature of a request asked again after a bad reply
 

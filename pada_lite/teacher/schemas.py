@@ -7,7 +7,7 @@
   hidden phenomenon tags); it is never sent to an endpoint, never part of a cache key.
 - The reply models below are the whole vocabulary between agents and teachers.
 
-It deliberately does not talk to any endpoint (see `teacher.py`) nor build prompts
+It deliberately does not talk to any endpoint (see `teacher/core.py`) nor build prompts
 (see `prompts.py`).
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Small helpers shared by the benchmark scripts: environment line, timing, tables, JSON.
 
-Imports only the standard library and torch (never `pada_lite.data`/`workflow`), so
+Imports only the standard library and torch (never `pada_lite.tasks.data`/`workflow`), so
 `gpu_qlora.py` can use it on a machine without `datasets`/`openai`.
 """
 from __future__ import annotations
@@ -73,7 +73,7 @@ def print_environment(env: dict) -> None:
 def bundled_workflow(profile: str, threads: int | None):
     """Threads set, environment printed, the bundled task loaded: (threads, env, Workflow)."""
     n = setup_threads(threads)
-    from pada_lite.workflow import Workflow
+    from pada_lite.student.workflow import Workflow
     env = environment()
     print_environment(env)
     return n, env, Workflow.create(profile, "bundled", progress=False)

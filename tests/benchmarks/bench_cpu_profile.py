@@ -46,8 +46,8 @@ def main() -> None:
         os.environ["PADA_CACHE"] = tempfile.mkdtemp(prefix="pada-cache-")
     env = environment()
     print_environment(env)
-    from pada_lite.smollm2 import converted_path
-    from pada_lite.workflow import Workflow
+    from pada_lite.student.smollm2 import converted_path
+    from pada_lite.student.workflow import Workflow
 
     wf = Workflow.create("cpu", "bundled", progress=False)
     prof, rows = wf.profile, []

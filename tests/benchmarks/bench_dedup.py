@@ -23,7 +23,7 @@ from _common import add_common_args, environment, median, print_environment, tab
 
 
 def corpus(join: int, n_index: int, n_new: int, seed: int = 0) -> tuple[list[str], list[str]]:
-    from pada_lite.bundled import LABELS, PHENOMENA, generate_example, load_splits
+    from pada_lite.tasks.bundled import LABELS, PHENOMENA, generate_example, load_splits
     splits = load_splits()
     base = [e.input for s in ("train", "validation", "test") for e in getattr(splits, s)]
     rng = random.Random(seed)
@@ -59,7 +59,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     add_common_args(ap)
     args = ap.parse_args()
-    from pada_lite.similarity import LeakGuard, NearDupIndex, rouge_l, tokenize
+    from pada_lite.agents.overlap import LeakGuard, NearDupIndex, rouge_l, tokenize
     env = environment()
     print_environment(env)
 
@@ -93,7 +93,7 @@ def main() -> None:
                 f"{args.n_new} new texts against {args.n_index} indexed (median of {args.repeats})"))
 
     # the leakage guard over the real protected sets, without and with the training inputs allowed
-    from pada_lite.bundled import load_splits
+    from pada_lite.tasks.bundled import load_splits
     splits = load_splits()
     protected = [e.input for s in ("validation", "test") for e in getattr(splits, s)]
     train = [e.input for e in splits.train]

@@ -2,7 +2,7 @@
 
     python tests/benchmarks/bench_eval.py --profile cpu --n 64 --batch 16 [--max-new-tokens 6 32] [--repeats 3]
 
-Runs `pada_lite.evaluate.generate` on the same validation prompts with batch_size=B and with
+Runs `pada_lite.student.evaluate.generate` on the same validation prompts with batch_size=B and with
 batch_size=1 (alternately, `--repeats` times, median taken), on the untrained base student
 (zero-shot: fine for throughput). Reports samples/s, generated tokens/s (tokens up to and
 including the first end-of-turn token per row), the speed-up, and how often the two modes
@@ -44,7 +44,7 @@ def count_generated(model, eos_id: int):
 
 
 def run_mode(model, tok, prompts, max_new: int, batch: int) -> dict:
-    from pada_lite.evaluate import generate
+    from pada_lite.student.evaluate import generate
 
     with count_generated(model, tok.eos_token_id) as c:
         secs, out = timed(generate, model, tok, prompts, max_new, batch_size=batch, progress=False)
@@ -63,7 +63,7 @@ def main() -> None:
     args = ap.parse_args()
 
     threads, env, wf = bundled_workflow(args.profile, args.threads)
-    from pada_lite.sft import prompt_text
+    from pada_lite.student.sft import prompt_text
 
     examples = wf.splits.validation[: args.n]
     load_s, (model, tok) = timed(wf.base)

@@ -3,7 +3,7 @@
     python tests/benchmarks/bench_methods.py --seeds 0 1 2 --iterations 3
     python tests/benchmarks/bench_methods.py --seeds 0 1 2 --analyst-noise 0.3 --flaw-rate 0.2
 
-Each seed is one full `pada_lite.loop.Loop` run (tiny profile, bundled task, simulated
+Each seed is one full `pada_lite.loop.runner.Loop` run (tiny profile, bundled task, simulated
 teacher) in its own run folder under --runs; a folder that already finished is read back, so
 an interrupted benchmark resumes. The seed changes the student's initialisation and data
 order and the simulated teacher's draws; the bundled data are the same.
@@ -18,10 +18,10 @@ from _common import add_common_args, environment, print_environment, setup_threa
 
 
 def run_seed(seed: int, args) -> dict:
-    from pada_lite.loop import Loop, LoopConfig
-    from pada_lite.runs import Run
-    from pada_lite.teacher import make_teacher
-    from pada_lite.workflow import Workflow
+    from pada_lite.loop.runner import Loop, LoopConfig
+    from pada_lite.loop.runs import Run
+    from pada_lite.teacher.core import make_teacher
+    from pada_lite.student.workflow import Workflow
 
     wf = Workflow.create(args.profile, "bundled", seed=seed, progress=False)
     run = Run(f"bench-{args.profile}-s{seed}-n{args.analyst_noise}-f{args.flaw_rate}-it{args.iterations}", root=args.runs)
@@ -64,7 +64,7 @@ def main() -> None:
         out["seeds"][seed] = s
         print(f"seed {seed} (last iteration): " + ", ".join(f"{m} {rows[-1]['test']:.3f}" for m, rows in s["methods"].items())
               + f" ({s.get('bench_seconds', s['wall_seconds']):.0f} s)", flush=True)
-    from pada_lite.report import selected
+    from pada_lite.loop.report import selected
     last = {m: [out["seeds"][s]["methods"][m][-1] for s in args.seeds] for m in args.methods}
     finals = {m: [selected(out["seeds"][s])[m] for s in args.seeds] for m in args.methods}
     print(f"\ntest accuracy at the last iteration, mean ± sd: " +

@@ -44,8 +44,8 @@ def timed_teacher(teacher) -> dict:
 
 
 def run_one(name: str, teacher, wf, args, iter0: Path | None):
-    from pada_lite.loop import Loop, LoopConfig
-    from pada_lite.runs import Run
+    from pada_lite.loop.runner import Loop, LoopConfig
+    from pada_lite.loop.runs import Run
     run = Run(f"real-teacher-{name}", root=args.runs)
     if iter0 is not None and not run.has("sft", "iter_0"):
         shutil.copytree(iter0, run.dir / "sft" / "iter_0")
@@ -57,8 +57,8 @@ def run_one(name: str, teacher, wf, args, iter0: Path | None):
 
 
 def describe(name: str, run, summary, seconds, wall, teacher) -> dict:
-    from pada_lite.data import read_jsonl
-    from pada_lite.oracle import read_message
+    from pada_lite.tasks.data import read_jsonl
+    from pada_lite.tasks.oracle import read_message
     d = run.dir / "pada" / "iter_1"
     rows = {r["stage"]: r for r in teacher.usage.rows(by="stage")}
     stages = [[s, round(seconds.get(s, 0.0), 1), r["requests"], r["ok"] + r["hits"], r["failed"], r["calls"],
@@ -115,8 +115,8 @@ def main() -> None:
     setup_threads(args.threads)
     env = environment()
     print_environment(env)
-    from pada_lite.teacher import make_teacher
-    from pada_lite.workflow import Workflow
+    from pada_lite.teacher.core import make_teacher
+    from pada_lite.student.workflow import Workflow
 
     wf = Workflow.create(args.profile, "bundled", progress=False)
     results = {}

@@ -2,7 +2,7 @@
 
     python tests/benchmarks/bench_teacher.py [--n 64] [--latency 0.2] [--workers 8] [--repeats 1]
 
-Runs `pada_lite.teacher.Teacher` with the real `OpenAIBackend` against the loopback fake
+Runs `pada_lite.teacher.core.Teacher` with the real `OpenAIBackend` against the loopback fake
 endpoint (`tests/fake_openai.py`, `--latency` seconds per call) on `n` requests spread over
 the five reply schemas: `workers=1` versus `workers=W` (fresh in-memory caches, taking turns,
 median of `--repeats`), then the same requests through a persistent cache file twice, with a
@@ -37,7 +37,7 @@ def environment() -> dict:
 
 
 def requests(n: int):
-    from pada_lite.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
+    from pada_lite.teacher.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
     plan = [("analyst", "analysis", ErrorAnalysis), ("analyst", "patterns", Pattern),
             ("analyst", "strategies", Strategy), ("generator", "generation", NewSamples), ("checker", "qc", QualityScore)]
     out = []
@@ -50,8 +50,8 @@ def requests(n: int):
 
 
 def run(fake, reqs, workers: int, cache=None) -> dict:
-    from pada_lite.openai_backend import OpenAIBackend
-    from pada_lite.teacher import Teacher
+    from pada_lite.teacher.backends.openai_api import OpenAIBackend
+    from pada_lite.teacher.core import Teacher
     t = Teacher(OpenAIBackend(base_url=fake.base_url, api_key="not-needed", timeout=30),
                 MODELS, cache=cache, workers=workers, progress=False)
     t0 = time.perf_counter()

@@ -3,7 +3,7 @@
     python tests/benchmarks/bench_train.py --profile cpu --steps 10 [--batch N] [--trainer]
 
 Builds the student exactly as `Workflow.finetune` does (`Workflow.create(profile, "bundled")`,
-`wf.base()`, `add_lora(model, profile, seed)`), encodes the seed set with `pada_lite.sft.encode`,
+`wf.base()`, `add_lora(model, profile, seed)`), encodes the seed set with `pada_lite.student.sft.encode`,
 batches it with `LeftPadCollator` (seeded shuffle, the profile's batch size) and times a manual
 step: forward + loss + backward + AdamW step on the trainable (LoRA) parameters. Each batch is
 run twice, once with `answer_only_loss` (logits only where the answers are, as `finetune` does)
@@ -40,8 +40,8 @@ def main() -> None:
     threads, env, wf = bundled_workflow(args.profile, args.threads)
     import torch
 
-    from pada_lite.sft import LeftPadCollator, answer_only_loss, encode
-    from pada_lite.student import add_lora, trainable_parameters
+    from pada_lite.student.sft import LeftPadCollator, answer_only_loss, encode
+    from pada_lite.student.load import add_lora, trainable_parameters
 
     prof = wf.profile
     bs = args.batch or prof.batch_size

@@ -5,13 +5,13 @@
 
 Builds a `LlamaForCausalLM` with random weights from the config below (no download, no
 tokenizer: random token ids), saves it to a temp folder in the compute dtype, loads it back
-in 4-bit with `from_pretrained(..., quantization_config=pada_lite.student.bnb_config(),
-device_map=...)`, wraps it with `pada_lite.student.add_lora(model, get_profile("colab"))`
+in 4-bit with `from_pretrained(..., quantization_config=pada_lite.student.load.bnb_config(),
+device_map=...)`, wraps it with `pada_lite.student.load.add_lora(model, get_profile("colab"))`
 (LoRA r=16 on every projection, `prepare_model_for_kbit_training`, gradient checkpointing),
 then measures:
 - peak GPU memory (max_memory_reserved / max_memory_allocated) and tokens/s of QLoRA training
   steps (forward + loss + backward + AdamW on the LoRA params, bf16 autocast as the Trainer
-  does) with `--loss answer` (`pada_lite.sft.answer_only_loss`, the kit's loss: each row is
+  does) with `--loss answer` (`pada_lite.student.sft.answer_only_loss`, the kit's loss: each row is
   `--seq` tokens whose last `--answer-tokens` are labels) and/or `--loss full` (plain causal
   LM loss over every token: `model(..., labels=input_ids).loss`);
 - batched greedy generation throughput (prompt `--prompt` tokens, exactly `--new` new tokens).
@@ -72,7 +72,7 @@ def load_4bit(folder: str, dtype):
     import torch
     from transformers import AutoModelForCausalLM
 
-    from pada_lite.student import bnb_config
+    from pada_lite.student.load import bnb_config
     device_map = {"": 0} if torch.cuda.is_available() else {"": "cpu"}
     return AutoModelForCausalLM.from_pretrained(folder, quantization_config=bnb_config(dtype),
                                                 device_map=device_map, dtype=dtype)
@@ -81,7 +81,7 @@ def load_4bit(folder: str, dtype):
 def make_batch(vocab: int, seq: int, batch: int, answer_tokens: int, pad_id: int, gen):
     import torch
 
-    from pada_lite.sft import LeftPadCollator
+    from pada_lite.student.sft import LeftPadCollator
     rows = []
     for _ in range(batch):
         ids = torch.randint(3, vocab, (seq,), generator=gen).tolist()
@@ -160,9 +160,9 @@ def main() -> None:
 
     import torch
 
-    from pada_lite.profiles import get_profile
-    from pada_lite.sft import answer_only_loss
-    from pada_lite.student import add_lora, compute_dtype, trainable_parameters
+    from pada_lite.student.profiles import get_profile
+    from pada_lite.student.sft import answer_only_loss
+    from pada_lite.student.load import add_lora, compute_dtype, trainable_parameters
 
     cuda = torch.cuda.is_available()
     shape_name = args.shape if cuda else "tiny"
@@ -199,7 +199,7 @@ def main() -> None:
         load_s, model = timed(load_4bit, folder, dtype)
     mem_loaded = mem_now()
     if not cuda:   # which bitsandbytes CPU kernel the evaluation below runs (packed needs avx512_bf16)
-        from pada_lite.student import set_cpu_4bit_path
+        from pada_lite.student.load import set_cpu_4bit_path
         env["bnb_cpu_kernel"] = results["env"]["bnb_cpu_kernel"] = "+".join(sorted(set(set_cpu_4bit_path(model).values())))
         print(f"bitsandbytes CPU kernel in eval: {env['bnb_cpu_kernel']} (cpu flags: {env.get('cpu_flags', '?')})")
     model = add_lora(model, prof)

@@ -21,7 +21,7 @@ are off: the teacher retries, so every HTTP request is counted once.
 
 `resolve_api_key` looks in the environment, then Colab secrets, then asks (hidden input).
 
-It deliberately does not parse, validate, cache, retry or count cost (see `teacher.py`), and it
+It deliberately does not parse, validate, cache, retry or count cost (see `teacher/core.py`), and it
 never prints, logs or stores the key outside the client it builds.
 """
 from __future__ import annotations
@@ -35,8 +35,8 @@ import threading
 from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
-from .replies import error_body
-from .teacher_types import Completion, TeacherUnusable
+from pada_lite.teacher.replies import error_body
+from pada_lite.teacher.base import Completion, TeacherUnusable
 
 LEVELS = ("json_schema", "json_object", "text")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")

@@ -13,7 +13,7 @@ What each stage reads (from `request.context`) and writes:
 - qc: the oracle's reading of the sample -> a `QualityScore`.
 
 Replies are seeded by the request itself, so the same request always gets the same reply.
-It deliberately does not cache, retry or count cost (see `teacher.py`), and it understands no
+It deliberately does not cache, retry or count cost (see `teacher/core.py`), and it understands no
 other task: for anything else its replies are generic, or it says it cannot read the message.
 """
 from __future__ import annotations
@@ -24,10 +24,10 @@ import random
 import re
 from collections import Counter
 
-from pada_lite.bundled import CITIES, LABELS, MONTHS, NAMES, PETS, PHENOMENA, STREETS, generate_example
-from pada_lite.oracle import read, read_message, read_phenomenon
-from pada_lite.schemas import STAGES, ErrorAnalysis, NewSample, NewSamples, Pattern, QualityScore, Request, Strategy
-from pada_lite.teacher_types import Completion
+from pada_lite.tasks.bundled import CITIES, LABELS, MONTHS, NAMES, PETS, PHENOMENA, STREETS, generate_example
+from pada_lite.tasks.oracle import read, read_message, read_phenomenon
+from pada_lite.teacher.schemas import STAGES, ErrorAnalysis, NewSample, NewSamples, Pattern, QualityScore, Request, Strategy
+from pada_lite.teacher.base import Completion
 
 FLAWS = ("wrong", "format", "copy")
 # the slot values a near-copy may swap, each for another of its list
