@@ -60,7 +60,7 @@ def test_course_hand_over_loads_what_earlier_notebooks_saved(tmp_path, monkeypat
     from pada_lite.agents.analysis import FailurePattern
     from pada_lite.tasks.data import write_jsonl
     from pada_lite.agents.synthesis import Candidate
-    from pada_lite.course.notebook import course_candidates, course_patterns
+    from pada_lite.course.notebook import ITERATION, course_candidates, course_patterns
     from pada_lite.loop.runs import Run
 
     class NoCalls:      # any use of the teacher or the workflow would be a rebuild
@@ -71,15 +71,53 @@ def test_course_hand_over_loads_what_earlier_notebooks_saved(tmp_path, monkeypat
     pats = [FailurePattern(0, 2, ["a", "b"], "jargon", "trade words", {"strategy": "s", "vary": [], "keep": [],
                                                                         "pitfalls": []})]
     cands = [Candidate("c1", "my bill", "billing", "pattern", "jargon")]
-    write_jsonl(run.path("patterns", "patterns.jsonl"), pats)
-    write_jsonl(run.path("generation", "candidates.jsonl"), cands)
-    got, note, student = course_patterns(NoCalls(), NoCalls(), run, NoCalls())
+    write_jsonl(run.path(*ITERATION, "patterns.jsonl"), pats)
+    write_jsonl(run.path(*ITERATION, "generated.jsonl"), cands)
+    got, note, student = course_patterns(NoCalls(), run, NoCalls())
     assert got == pats and student is None and note == "notebook 03's patterns"
-    got_c, note = course_candidates(NoCalls(), run, NoCalls(), got, None)
+    got_c, note = course_candidates(NoCalls(), run, NoCalls(), got)
     assert got_c == cands and note == "notebook 04's candidates"
-    write_jsonl(run.path("patterns", "patterns.jsonl"), [])
+    write_jsonl(run.path(*ITERATION, "patterns.jsonl"), [])
     with pytest.raises(RuntimeError, match="no failure patterns"):
-        course_patterns(NoCalls(), NoCalls(), run, NoCalls())
+        course_patterns(NoCalls(), run, NoCalls())
+
+
+def test_the_course_folder_has_the_loops_layout():
+    """What notebooks 02-05 save goes where `Loop` keeps the same artifacts: one layout of saved work."""
+    from pada_lite.course.notebook import ITERATION, SEED
+    from pada_lite.loop.runner import Step, model_dir
+
+    assert SEED == model_dir("sft", 0) and ITERATION == Step("pada", 1).folder
+
+
+def test_a_rebuilt_hand_over_runs_the_loops_own_steps_and_files(tmp_path, monkeypatch):
+    """Notebook 05 run alone: patterns and candidates are rebuilt by Loop's steps, into its files, and
+    a second call reads them back without the teacher."""
+    from pada_lite.course import notebook
+    from pada_lite.loop.runs import Run
+    from pada_lite.student.evaluate import EvalRecord, EvalResult
+    from pada_lite.teacher.core import make_teacher
+    from pada_lite.student.workflow import Workflow
+    from pada_lite.student.profiles import PROFILES
+
+    monkeypatch.setenv("PADA_SMOKE", "1")
+    wf = Workflow.create(PROFILES["tiny"], "bundled")
+    failed = [EvalRecord(e.id, e.input, e.output, "billing", "billing", False, list(e.tags))
+              for e in wf.splits.validation if e.output != "billing"][:24]
+    monkeypatch.setattr(wf, "finetune", lambda **kw: ("model", "tok", None))
+    monkeypatch.setattr(wf, "evaluate", lambda *a, **kw: EvalResult(failed))
+    run = Run("course", root=tmp_path)
+    teacher = make_teacher("sim", cache=run.dir / "teacher_cache.jsonl", progress=False)
+    patterns, note, student = notebook.course_patterns(wf, run, teacher)
+    assert patterns and note.startswith("rebuilt here") and student == ("model", "tok")
+    cands, note = notebook.course_candidates(wf, run, teacher, patterns)
+    assert cands and note.startswith("rebuilt here")
+    files = sorted(p.name for p in run.path(*notebook.ITERATION).iterdir())
+    assert files == ["analyses.jsonl", "clusters.json", "generated.jsonl", "patterns.jsonl"], files
+    assert run.has(*notebook.SEED, "eval_validation.jsonl")
+    sent = teacher.usage.total_calls
+    again = notebook.course_candidates(wf, run, teacher, notebook.course_patterns(wf, run, teacher)[0])
+    assert again == (cands, "notebook 04's candidates") and teacher.usage.total_calls == sent
 
 
 @pytest.mark.parametrize("got,want", [

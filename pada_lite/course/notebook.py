@@ -219,46 +219,59 @@ def mine_or_reference(ok: bool, mine, reference, what: str):
 
 
 # ---------------------------------------------------------------- hand-over between notebooks
-# A notebook run alone rebuilds what the earlier ones would have left in the course folder, with
-# the same package calls, and saves it there, so the next notebook finds it.
+# The course folder has the loop's layout (`pada_lite.loop.runner`): the seed model's files under
+# sft/iter_0/, PaDA's first iteration under pada/iter_1/ (analyses, clusters, patterns, generated,
+# judged, accepted, qc). A notebook run alone rebuilds what the earlier ones would have left there
+# with the loop's own steps, and saves it there, so the next notebook finds it.
+SEED = ("sft", "iter_0")          # loop.runner.model_dir("sft", 0): the seed SFT model
+ITERATION = ("pada", "iter_1")    # loop.runner.Step("pada", 1).folder: the course's PaDA iteration
 
-def course_patterns(profile, wf, run, teacher):
+
+def course_loop(wf, run, teacher):
+    """The loop whose steps notebooks 03-05 hand over with: PaDA, one iteration, the course's sizes."""
+    from pada_lite.loop.runner import Loop, LoopConfig, Step
+
+    cfg = LoopConfig(methods=("sft", "pada"), iterations=1, samples=24 if smoke() else 140, k_max=8)
+    return Loop(wf, teacher, run, cfg, preflight=False), Step("pada", 1)
+
+
+def course_patterns(wf, run, teacher):
     """Notebook 03's failure patterns, from `run` or rebuilt: (patterns, where from, student).
     `student` is the (model, tokenizer) fine-tuned while rebuilding, None when loaded."""
-    from pada_lite.agents import analysis
-    from pada_lite.files import read_jsonl, write_jsonl
+    from pada_lite.agents.analysis import Analysis, FailurePattern
+    from pada_lite.files import read_jsonl
 
-    if run.has("patterns", "patterns.jsonl"):
-        rows = read_jsonl(run.path("patterns", "patterns.jsonl"))
-        patterns, note, student = [analysis.FailurePattern(**r) for r in rows], "notebook 03's patterns", None
+    if run.has(*ITERATION, "patterns.jsonl"):
+        rows = read_jsonl(run.path(*ITERATION, "patterns.jsonl"))
+        patterns, note, student = [FailurePattern(**r) for r in rows], "notebook 03's patterns", None
     else:
-        model, tok, _ = wf.finetune(output_dir=str(run.path("sft", "_trainer")))
+        loop, it = course_loop(wf, run, teacher)
+        model, tok, _ = wf.finetune(output_dir=str(run.path(*SEED, "trainer")))
         res = wf.evaluate(model, tok, examples=wf.splits.validation[:60] if smoke() else wf.splits.validation)
+        res.save(run.path(*SEED, "eval_validation.jsonl"))
         failures = res.failures[:40] if smoke() else res.failures
-        analyses = analysis.analyse(teacher, wf.task, failures)
-        found = analysis.find_patterns(teacher, wf.task, analyses, embedder=profile.embedder, k_max=8, seed=wf.seed)
-        patterns = analysis.draft_strategies(teacher, wf.task, found.patterns)
-        res.save(run.path("sft", "eval_validation.jsonl"))
-        write_jsonl(run.path("patterns", "analyses.jsonl"), analyses)
-        write_jsonl(run.path("patterns", "patterns.jsonl"), patterns)
+        analyses = loop.saved(it, "analyses.jsonl", Analysis)
+        if analyses is None:
+            analyses = loop.save(it, "analyses.jsonl", loop.analyse(it, failures))
+        patterns = loop.save(it, "patterns.jsonl", loop.find_patterns(it, analyses))
         note = (f"rebuilt here (notebook 03 has not run in this course folder): {len(res.failures)} validation "
-                f"failures, {len(analyses)} analysed; saved under patterns/")
+                f"failures, {len(analyses)} analysed; saved under {'/'.join(ITERATION)}/")
         student = (model, tok)
     if not patterns:
         raise RuntimeError("no failure patterns: the student made no validation failures the analyst could explain, "
-                           "so there is nothing to generate from; re-run notebook 03 (or delete patterns/ to rebuild)")
+                           f"so there is nothing to generate from; re-run notebook 03 (or delete {'/'.join(ITERATION)}/ "
+                           "to rebuild)")
     return patterns, note, student
 
 
-def course_candidates(wf, run, teacher, patterns, guard):
+def course_candidates(wf, run, teacher, patterns):
     """Notebook 04's generated candidates, from `run` or rebuilt (pattern-guided only) and saved."""
-    from pada_lite.files import read_jsonl, write_jsonl
-    from pada_lite.agents.synthesis import Candidate, pattern_samples
+    from pada_lite.agents.synthesis import Candidate
+    from pada_lite.files import read_jsonl
 
-    if run.has("generation", "candidates.jsonl"):
-        cands = [Candidate(**r) for r in read_jsonl(run.path("generation", "candidates.jsonl"))]
+    if run.has(*ITERATION, "generated.jsonl"):
+        cands = [Candidate(**r) for r in read_jsonl(run.path(*ITERATION, "generated.jsonl"))]
         return cands, "notebook 04's candidates"
-    cands = pattern_samples(teacher, wf.task, patterns, wf.splits.train, total=24 if smoke() else 140,
-                            seed=wf.seed, guard=guard)
-    write_jsonl(run.path("generation", "candidates.jsonl"), cands)
+    loop, it = course_loop(wf, run, teacher)
+    cands = loop.save(it, "generated.jsonl", loop.generate(loop.plan(it, patterns, [])))
     return cands, "rebuilt here (notebook 04 has not run in this course folder), pattern-guided only; saved"
