@@ -25,6 +25,7 @@ import json
 import random
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from pada_lite.tasks import bundled
@@ -44,6 +45,47 @@ FILE_TYPES = (".jsonl", ".json", ".csv", ".tsv")
 # what spreadsheet programs save natively: one line saying how to export instead
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+# ---------------------------------------------------------------- where a record is, and its problems
+
+@dataclass(frozen=True)
+class Where:
+    """Where a record sits in its file: its first line and, where several records share a line (a JSON
+    array written on one line, as pandas and json.dump write it), its 1-based index in the array."""
+    line: int
+    record: int | None = None
+
+    def __str__(self) -> str:
+        return f"record {self.record} (line {self.line})" if self.record else f"line {self.line}"
+
+    @property
+    def number(self) -> int:
+        """What a generated id counts: the record's index where records share lines, else its line."""
+        return self.record or self.line
+
+
+class Problems:
+    """Row-level problems of one file, gathered over the whole file so that one error gives the
+    first row's message, how many more rows have the same problem and where, and the other kinds."""
+
+    def __init__(self, path: Path):
+        self.path, self.found = path, {}   # kind -> [(Where, message)], in the order first seen
+
+    def add(self, kind: str, where: Where, message: str) -> None:
+        self.found.setdefault(kind, []).append((where, message))
+
+    def check(self) -> None:
+        if not self.found:
+            return
+        (kind, items), *others = self.found.items()
+        where, message = items[0]
+        more = ""
+        if len(items) > 1:
+            shown = ", ".join(str(w) for w, _ in items[1:6]) + (", ..." if len(items) > 6 else "")
+            more = f" {len(items) - 1} more row(s) have the same problem: {shown}."
+        also = "; ".join(f"{len(v)} row(s) with {k} (first: {v[0][0]})" for k, v in others)
+        raise DataError(f"{self.path}, {where}: {message}{more}" + (f" Also {also}." if also else ""))
 
 
 # ---------------------------------------------------------------- files
@@ -83,10 +125,11 @@ def _csv_rows(path: Path, delimiter: str | None = None) -> tuple[list[str], list
     return header or [], rows
 
 
-def _json_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) for each record of a JSON array file ([{...}, {...}], what
-    pandas.to_json(orient="records") and many exports write). A .json file that is really JSON
-    Lines (one object per line) is read as such."""
+def _json_rows(path: Path) -> list[tuple[Where, dict]]:
+    """(where, object) for each record of a JSON array file ([{...}, {...}], what
+    pandas.to_json(orient="records") and json.dump write, often all on one line). Records are named by
+    their line where each starts a line of its own, else by their index in the array. A .json file
+    that is really JSON Lines (one object per line) is read as such."""
     text = read_text(path)
     body = text.lstrip()
     if not body.startswith("["):
@@ -94,7 +137,7 @@ def _json_rows(path: Path) -> list[tuple[int, dict]]:
             try:
                 json.loads(body)
             except json.JSONDecodeError:   # several objects: JSON Lines under a .json name
-                return jsonl_rows(path)
+                return [(Where(n), row) for n, row in jsonl_rows(path)]
             raise DataError(f"{path}: one JSON object, not a list of examples. Write a JSON array "
                             '[{"input": "...", "output": "..."}, ...] or one object per line (.jsonl).')
         if not body:
@@ -130,7 +173,9 @@ def _json_rows(path: Path) -> list[tuple[int, dict]]:
     if text[i + 1:].strip():
         raise DataError(f"{path}, line {line_at(i + 1 + len(text[i + 1:]) - len(text[i + 1:].lstrip()))}: "
                         "text after the end of the JSON array. Delete it.")
-    return rows
+    lines = [n for n, _ in rows]
+    own_lines = len(set(lines)) == len(lines)   # indent=2 and friends: each record starts a line
+    return [(Where(n) if own_lines else Where(n, k), obj) for k, (n, obj) in enumerate(rows, 1)]
 
 
 _HINTS = {"input": "input_field= to the column that holds the input text",
@@ -138,8 +183,8 @@ _HINTS = {"input": "input_field= to the column that holds the input text",
           "target": "target_field= to the column that holds the training target, or leave it None"}
 
 
-def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, list[tuple[int, dict]]]:
-    """(the CSV header or None, (line number, record) per example) for any supported file type."""
+def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, list[tuple[Where, dict]]]:
+    """(the CSV header or None, (where, record) per example) for any supported file type."""
     ext = path.suffix.lower()
     if ext in SPREADSHEETS:
         raise DataError(f"{path}: a spreadsheet file; in your spreadsheet program use Save As / Download -> "
@@ -150,8 +195,9 @@ def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, lis
     if delimiter is not None and ext not in (".csv", ".tsv"):
         raise DataError(f"{path}: delimiter={delimiter!r} applies only to .csv/.tsv files.")
     if ext in (".csv", ".tsv"):
-        return _csv_rows(path, delimiter)
-    return None, (_json_rows(path) if ext == ".json" else jsonl_rows(path))
+        header, rows = _csv_rows(path, delimiter)
+        return header, [(Where(n), row) for n, row in rows]
+    return None, (_json_rows(path) if ext == ".json" else [(Where(n), row) for n, row in jsonl_rows(path)])
 
 
 def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
@@ -165,8 +211,9 @@ def load_examples(path, input_field="input", output_field="output", id_field="id
 
 
 def _load_examples(path: Path, input_field, output_field, id_field, tags_field, target_field, task,
-                   delimiter) -> list[tuple[int, Example]]:
-    """(line number, Example) per example: `load_examples`, keeping where each one came from."""
+                   delimiter) -> list[tuple[Where, Example]]:
+    """(where, Example) per example: `load_examples`, keeping where each one came from. Every row is
+    checked; the problems found are reported together (`Problems`), the first row's in full."""
     needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
     header, rows = _file_rows(path, delimiter)
     for f, role in needed.items():  # a missing column is the header's fault: line 1
@@ -176,57 +223,79 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
     if not rows:
         raise DataError(f"{path}: no examples (the file is empty, blank or only a header). Add one example per line.")
     used = {input_field, output_field, id_field, tags_field, target_field}
-    out, seen, texts = [], {}, {}
+    out, seen, texts, problems = [], {}, {}, Problems(path)
     for n, row in rows:
-        # 1. required fields: present, plain values, not empty
-        vals = {}
-        for f, role in needed.items():
-            if f not in row:
-                raise DataError(f"{path}, line {n}: missing field '{f}' (fields present: {', '.join(row) or 'none'}). "
-                                f"Set {_HINTS[role]}.")
-            v = row[f]
-            if isinstance(v, (dict, list)):
-                raise DataError(f"{path}, line {n}: field '{f}' holds a {type(v).__name__}, not text. Make it a string.")
-            if role != "target" and (v is None or not str(v).strip()):
-                raise DataError(f"{path}, line {n}: empty value in field '{f}'. Fill it in or delete the line.")
-            vals[role] = None if v is None else str(v).strip()
-        # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
-        if isinstance(task, NumberTask) and task.marker in vals["output"]:
-            final, solution = split_solution(vals["output"], task.marker)
-            if final is None:
-                raise DataError(f"{path}, line {n}: field '{output_field}' has '{task.marker}' but no number after "
-                                f"it ({quote(vals['output'][-60:])} at its end). End the answer with "
-                                f"'{task.marker} <number>'.")
-            vals["target"] = vals.get("target") or solution
-            vals["output"] = final
-        # 3. id: given, or generated from the file name and line number
-        eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n}"
-        if eid in seen:
-            raise DataError(f"{path}, line {n}: duplicate id {quote(eid)} in field '{id_field}' (also on line "
-                            f"{seen[eid]}). Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
-        seen[eid] = n
-        key = normalize_text(vals["input"])
-        if key in texts:
-            first, answer = texts[key]
-            same = "the same answer" if answer == vals["output"] else f"another answer ({quote(answer)} there)"
-            raise DataError(f"{path}, line {n}: the same '{input_field}' as line {first}, with {same}. A repeated "
-                            "input can land in training and test at once (leakage): delete one of the lines.")
-        texts[key] = (n, vals["output"])
-        # 4. tags: a list, or 'a;b' text (CSV)
-        tags = row.get(tags_field) or []
-        tags = tags.split(";") if isinstance(tags, str) else tags
-        if not isinstance(tags, list):
-            raise DataError(f"{path}, line {n}: field '{tags_field}' must be a list or 'a;b' text, got {quote(tags)}.")
-        meta = {k: v for k, v in row.items() if k not in used}
-        ex = Example(eid, vals["input"], vals["output"], [str(t).strip() for t in tags if str(t).strip()],
-                     vals.get("target"), meta)
-        # 5. the task's own check of the gold answer
-        if task is not None and (msg := task.validate_gold(ex)):
-            fix = (f"Allowed labels: {', '.join(task.labels)}. Fix the value or add it to labels=."
-                   if isinstance(task, LabelTask) else "Fix the value.")
-            raise DataError(f"{path}, line {n}: bad value in field '{output_field}': {msg}. {fix}")
-        out.append((n, ex))
+        ex = _example(path, n, row, needed, output_field, id_field, tags_field, task, used, seen, texts, problems)
+        if ex is not None:
+            out.append((n, ex))
+    problems.check()
     return out
+
+
+def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_field, task, used, seen, texts,
+             problems: Problems) -> Example | None:
+    """One row as an Example, or None after adding what is wrong with it to `problems`."""
+    # 1. required fields: present, plain values, not empty
+    vals = {}
+    for f, role in needed.items():
+        if f not in row:
+            problems.add("a missing field", n, f"missing field '{f}' (fields present: {', '.join(row) or 'none'}). "
+                         f"Set {_HINTS[role]}.")
+            return None
+        v = row[f]
+        if isinstance(v, (dict, list)):
+            problems.add("a field that is not text", n, f"field '{f}' holds a {type(v).__name__}, not text. "
+                         "Make it a string.")
+            return None
+        if role != "target" and (v is None or not str(v).strip()):
+            problems.add("an empty value", n, f"empty value in field '{f}'. Fill it in or delete the line.")
+            return None
+        vals[role] = None if v is None else str(v).strip()
+    # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
+    if isinstance(task, NumberTask) and task.marker in vals["output"]:
+        final, solution = split_solution(vals["output"], task.marker)
+        if final is None:
+            problems.add("no number after the marker", n, f"field '{output_field}' has '{task.marker}' but no "
+                         f"number after it ({quote(vals['output'][-60:])} at its end). End the answer with "
+                         f"'{task.marker} <number>'.")
+            return None
+        vals["target"] = vals.get("target") or solution
+        vals["output"] = final
+    # 3. id: given, or generated from the file name and the line (or record) number
+    eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n.number}"
+    if eid in seen:
+        problems.add("a duplicate id", n, f"duplicate id {quote(eid)} in field '{id_field}' (also on {seen[eid]}). "
+                     f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
+        return None
+    seen[eid] = n
+    key = normalize_text(vals["input"])
+    if key in texts:
+        first, answer = texts[key]
+        same = "the same answer" if answer == vals["output"] else f"another answer ({quote(answer)} there)"
+        problems.add("a repeated input", n, f"the same '{_field_of(needed, 'input')}' as {first}, with {same}. A "
+                     "repeated input can land in training and test at once (leakage): delete one of the lines.")
+        return None
+    texts[key] = (n, vals["output"])
+    # 4. tags: a list, or 'a;b' text (CSV)
+    tags = row.get(tags_field) or []
+    tags = tags.split(";") if isinstance(tags, str) else tags
+    if not isinstance(tags, list):
+        problems.add("bad tags", n, f"field '{tags_field}' must be a list or 'a;b' text, got {quote(tags)}.")
+        return None
+    meta = {k: v for k, v in row.items() if k not in used}
+    ex = Example(eid, vals["input"], vals["output"], [str(t).strip() for t in tags if str(t).strip()],
+                 vals.get("target"), meta)
+    # 5. the task's own check of the gold answer
+    if task is not None and (msg := task.validate_gold(ex)):
+        fix = (f"Allowed labels: {', '.join(task.labels)}. Fix the value or add it to labels=."
+               if isinstance(task, LabelTask) else "Fix the value.")
+        problems.add("a bad gold answer", n, f"bad value in field '{output_field}': {msg}. {fix}")
+        return None
+    return ex
+
+
+def _field_of(needed: dict, role: str) -> str:
+    return next(f for f, r in needed.items() if r == role)
 
 
 # ---------------------------------------------------------------- hub datasets
@@ -369,7 +438,7 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
 
     def load(f: Path) -> list[Example]:
         got = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
-        origin.update({ex.id: f"{f}, line {n}" for n, ex in got})
+        origin.update({ex.id: f"{f}, {n}" for n, ex in got})
         return [ex for _, ex in got]
     if files := _split_files(p):
         splits = subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
