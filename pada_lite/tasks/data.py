@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pada_lite.tasks import bundled
 from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
-from pada_lite.tasks.splits import SPLITS, Splits, make_splits, parse_size, subsample, take
+from pada_lite.tasks.splits import SPLITS, Splits, _few, make_splits, parse_size, subsample, take
 from pada_lite.tasks.spec import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
 
 # what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
@@ -72,20 +72,21 @@ class Problems:
     def __init__(self, path: Path):
         self.path, self.found = path, {}   # kind -> [(Where, message)], in the order first seen
 
-    def add(self, kind: str, where: Where, message: str) -> None:
-        self.found.setdefault(kind, []).append((where, message))
+    def add(self, kind: str, where: Where, message: str, fix: str = "") -> None:
+        """`fix`, what to do, comes after the count of rows, so it reads as advice for all of them."""
+        self.found.setdefault(kind, []).append((where, message, fix))
 
     def check(self) -> None:
         if not self.found:
             return
         (kind, items), *others = self.found.items()
-        where, message = items[0]
+        where, message, fix = items[0]
         more = ""
         if len(items) > 1:
-            shown = ", ".join(str(w) for w, _ in items[1:6]) + (", ..." if len(items) > 6 else "")
-            more = f" {len(items) - 1} more row(s) have the same problem: {shown}."
+            more = f" {len(items) - 1} more row(s) have the same problem: {_few([w for w, _, _ in items[1:]])}."
         also = "; ".join(f"{len(v)} row(s) with {k} (first: {v[0][0]})" for k, v in others)
-        raise DataError(f"{self.path}, {where}: {message}{more}" + (f" Also {also}." if also else ""))
+        raise DataError(f"{self.path}, {where}: {message}{more}" + (f" {fix}" if fix else "")
+                        + (f" Also {also}." if also else ""))
 
 
 # ---------------------------------------------------------------- files
@@ -264,16 +265,19 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
     # 3. id: given, or generated from the file name and the line (or record) number
     eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n.number}"
     if eid in seen:
-        problems.add("a duplicate id", n, f"duplicate id {quote(eid)} in field '{id_field}' (also on {seen[eid]}). "
-                     f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
+        problems.add("a duplicate id", n, f"duplicate id {quote(eid)} in field '{id_field}' (also on {seen[eid]}).",
+                     f"Ids must be unique: rename one of each pair, or drop the '{id_field}' field to number the rows.")
         return None
     seen[eid] = n
     key = normalize_text(vals["input"])
     if key in texts:
         first, answer = texts[key]
-        same = "the same answer" if answer == vals["output"] else f"another answer ({quote(answer)} there)"
-        problems.add("a repeated input", n, f"the same '{_field_of(needed, 'input')}' as {first}, with {same}. A "
-                     "repeated input can land in training and test at once (leakage): delete one of the lines.")
+        same = normalize_text(answer) == normalize_text(vals["output"])   # 'Billing', 'billing': the same answer
+        problems.add("a repeated input" if same else "a repeated input with another answer", n,
+                     f"the same '{_field_of(needed, 'input')}' as {first}, with "
+                     + ("the same answer." if same else f"another answer ({quote(answer)} there)."),
+                     "A repeated input (case and spacing ignored) can land in training and test at once (leakage): "
+                     "delete one of the lines of each repeat, keeping " + ("the first." if same else "the right answer."))
         return None
     texts[key] = (n, vals["output"])
     # 4. tags: a list, or 'a;b' text (CSV)
@@ -434,23 +438,51 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
         name = f"{name}-file"
     # a task known up front checks every gold answer with its line number
     task = None if answer_type == "label" and not labels else _make_task(answer_type, name, labels, description, [])
-    origin = {}
+    origin, got = {}, []
 
     def load(f: Path) -> list[Example]:
-        got = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
-        origin.update({ex.id: f"{f}, {n}" for n, ex in got})
-        return [ex for _, ex in got]
-    if files := _split_files(p):
-        splits = subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
+        rows = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
+        origin.update({ex.id: f"{f}, {n}" for n, ex in rows})
+        got.append((f, rows))
+        return [ex for _, ex in rows]
+    files = _split_files(p)
+    parts = [load(f) for f in files] if files else [load(p)]
+    if files:
+        _across_files(got, input_field, id_field)
+        splits = subsample(Splits(*parts).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
         if p.is_file():
             splits.note = (f"{p.name} is one of three split files: also using "
                            f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
     else:
-        splits = make_splits(load(p), seed, 0.2 if n_validation is None else n_validation,
+        splits = make_splits(parts[0], seed, 0.2 if n_validation is None else n_validation,
                              0.2 if n_test is None else n_test, seed_size, where=str(p))
     splits.origin = origin
     all_ex = splits.train + splits.validation + splits.test
     return task or _make_task(answer_type, name, labels, description, all_ex), splits
+
+
+def _across_files(got: list[tuple[Path, list]], input_field: str, id_field: str) -> None:
+    """Split files: an example of validation or test that repeats one of an earlier file (the same id,
+    or the same input, case and spacing ignored) is leakage. One DataError counts them all and
+    names the first few; each file's own repeats were refused when it was read."""
+    ids, texts, found = {}, {}, []
+    for f, rows in got:
+        for n, ex in rows:   # no file repeats itself here: an earlier one is a file before this one
+            key = normalize_text(ex.input)
+            if ex.id in ids:
+                found.append((f, n, f"id {quote(ex.id)} (field '{id_field}')", ids[ex.id]))
+            elif key in texts:
+                found.append((f, n, f"the same '{input_field}'", texts[key]))
+            ids.setdefault(ex.id, (f, n))
+            texts.setdefault(key, (f, n))
+    if not found:
+        return
+    (f, n, what, (f0, n0)), rest = found[0], found[1:]
+    more = f"; {len(rest)} more: {_few([f'{g.name} {m}' for g, m, _, _ in rest])}" if rest else ""
+    names = " and ".join(dict.fromkeys(g.name for g, _, _, _ in found))
+    raise DataError(f"{f.parent}: {len(found)} example(s) of {names} repeat one of an earlier split file (leakage: "
+                    f"the model would be scored on what it trained on). {f.name}, {n} has {what} as {f0.name}, "
+                    f"{n0}{more}. Keep each example in one file: delete these later copies.")
 
 
 # ---------------------------------------------------------------- entry points
