@@ -196,7 +196,8 @@ def _workflow(args):
         task_kw["labels"] = [x.strip() for x in task_kw["labels"].split(",") if x.strip()]
     task = f"file:{args.task}" if os.path.isdir(args.task) else args.task   # a folder of split files
     wf = Workflow.create(profile, task, seed=args.seed, seed_size=args.seed_size, progress=not args.quiet,
-                         profile_overrides=overrides, long_inputs=args.long_inputs, **task_kw)
+                         profile_overrides=overrides, long_inputs=args.long_inputs,
+                         say=lambda line: print(in_flags(line)), **task_kw)
     wf.fit_lengths()
     return wf
 

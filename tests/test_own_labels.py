@@ -1,12 +1,91 @@
-"""Your own file's rows and labels, read right. Here: repeated rows are counted in one message,
-and examples repeated across split files are leakage. Every file here is written by the tool
-people use: pandas, csv, json."""
+"""Your own file's labels, read right: spellings that differ only in case are one label, and
+repeated rows are counted in one message. Every file here is written by the tool people use:
+pandas, csv, json."""
+import csv
+import json
+import random
+
 import pandas as pd
 import pytest
 
 from pada_lite.tasks.data import DataError, load_task
+from pada_lite.student.workflow import Workflow
 
 TEAMS = ["account", "billing", "cancellation", "device", "moving", "outage", "sales"]
+
+
+def export_rows(n=350, seed=7):
+    """A helpdesk export as people have them: the team spelled three ways, 'Billing' the most common."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        team = TEAMS[i % len(TEAMS)]
+        spelling = rng.choice([team.title(), team.title(), team.title(), team, team.upper()])
+        rows.append({"ticket_id": f"NW-{40000 + i}", "message": f"ticket {i}: a question for {team} number {i}",
+                     "team": spelling})
+    return rows
+
+
+def create(path, capsys, **kw):
+    """Workflow.create as a notebook calls it, and the lines it prints."""
+    capsys.readouterr()
+    wf = Workflow.create("tiny", str(path), progress=False, **kw)
+    return wf, capsys.readouterr().out.splitlines()
+
+
+# ---------------------------------------------------------------- 1. spellings that differ only in case
+
+def test_labels_that_differ_only_in_case_are_one_label(tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    pd.DataFrame(export_rows()).to_csv(path, index=False)
+    wf, notes = create(path, capsys, input_field="message", output_field="team")
+    titled = sorted(t.title() for t in TEAMS)
+    assert wf.task.labels == titled                     # 7 labels, not 21; the most common spelling
+    assert wf.task.system_prompt == "Answer with exactly one label from: " + ", ".join(titled) + "."
+    for ex in wf.splits.train + wf.splits.validation + wf.splits.test:
+        assert ex.output in titled and wf.task.target(ex) == ex.output
+    assert len(notes) == 1 and "\n" not in notes[0], notes
+    assert notes[0].startswith("labels: 21 spellings in field 'team' that differ only in case or spacing were "
+                               "folded into 7 labels"), notes[0]
+    assert "'account', 'ACCOUNT' -> 'Account'" in notes[0] and "labels=" in notes[0]
+
+
+def test_a_tie_keeps_the_spelling_seen_first(tmp_path):
+    path = tmp_path / "tickets.json"
+    rows = [{"input": f"message {i}", "output": ["billing", "Billing", "Sales", "sales"][i % 4]} for i in range(40)]
+    path.write_text(json.dumps(rows), encoding="utf-8")   # json.dump: one array on one line
+    task, splits = load_task(str(path))
+    assert task.labels == ["billing", "Sales"]
+    assert {ex.output for ex in splits.test} <= {"billing", "Sales"}
+    assert splits.note.count("\n") == 0 and "4 spellings" in splits.note and "into 2 labels" in splits.note
+
+
+def test_given_labels_take_over_every_spelling_on_the_command_line(tmp_path, capsys):
+    from pada_lite.cli import _workflow, build_parser
+    path = tmp_path / "export.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:      # the csv module, as exporters write
+        w = csv.DictWriter(f, fieldnames=["ticket_id", "message", "team"])
+        w.writeheader()
+        w.writerows(export_rows(140))
+    args = build_parser().parse_args(["evaluate", "--task", str(path), "--input-field", "message", "--output-field",
+                                      "team", "--labels", ",".join(TEAMS), "--profile", "tiny", "--quiet"])
+    wf = _workflow(args)
+    assert wf.task.labels == TEAMS
+    assert {wf.task.target(ex) for ex in wf.splits.train} == set(TEAMS)     # trained on the given spelling
+    out = [line for line in capsys.readouterr().out.splitlines() if line.startswith("labels:")]
+    assert len(out) == 1 and "mapped onto 7 of the --labels" in out[0] and "'Billing', 'BILLING' -> 'billing'" in out[0]
+
+
+def test_labels_the_task_cannot_tell_apart_are_refused(tmp_path):
+    path = tmp_path / "reviews.csv"
+    pd.DataFrame({"input": [f"review {i}" for i in range(30)], "output": ["+", "-"] * 15}).to_csv(path, index=False)
+    with pytest.raises(DataError) as e:
+        load_task(str(path))
+    msg = str(e.value)
+    assert msg.startswith(f"{path}, line ") and "'+'" in msg and "'-'" in msg and "\n" not in msg
+    assert "ignoring case and punctuation" in msg
+    with pytest.raises(DataError, match=r"labels= 'billing' and 'Billing' are the same label"):
+        load_task(str(path), labels=["billing", "Billing", "sales"])
 
 
 # ---------------------------------------------------------------- 4. repeated rows, counted

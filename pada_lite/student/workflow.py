@@ -36,12 +36,14 @@ class Workflow:
     @classmethod
     def create(cls, profile: str | Profile | None = None, task: str = "bundled", seed: int = 0,
                seed_size: int | None = None, progress: bool = True, profile_overrides: dict | None = None,
-               long_inputs: str = "refuse", **task_kw) -> "Workflow":
+               long_inputs: str = "refuse", say=print, **task_kw) -> "Workflow":
+        """`say` shows the loader's notices (`splits.note`: one line each, such as labels folded or a
+        label missing from a split); the CLI passes one that writes options as its flags."""
         prof = profile if isinstance(profile, Profile) else get_profile(profile, **(profile_overrides or {}))
         t, splits = load_task(task, seed=seed, seed_size=seed_size, **task_kw)
         check_policy(long_inputs)   # before any work, not first at the first model load
-        if splits.note:
-            print(splits.note)
+        for line in filter(None, splits.note.split("\n")):
+            say(line)
         return cls(prof, t, splits, seed, progress, long_inputs)
 
     def fit_lengths(self) -> int:

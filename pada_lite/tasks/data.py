@@ -6,14 +6,17 @@ What it does:
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
+- your own files' labels, settled over all the files before splitting: spellings that differ only
+  in case or spacing are one label. Each decision is one line in `splits.note`, which
+  `Workflow.create` prints.
 `read_jsonl` / `write_jsonl` (files.py) and `Splits` / `make_splits` (splits.py) can be imported
 from here too.
 
 Every bad input raises `DataError`; its message names the file, the line (1-based) and the
 field, and says what to do, quoting at most a few dozen characters of any value. Options are
 named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately
-does not tokenize, build prompts (see `tasks/spec.py`), clean or deduplicate text, or guess its way
-past a broken file: it stops and says where.
+does not tokenize, build prompts (see `tasks/spec.py`), clean or deduplicate text, fold labels that
+differ in more than case or spacing, or guess its way past a broken file: it stops and says where.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pathlib import Path
 from pada_lite.tasks import bundled
 from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
 from pada_lite.tasks.splits import SPLITS, Splits, _few, make_splits, parse_size, subsample, take
-from pada_lite.tasks.spec import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
+from pada_lite.tasks.spec import Example, LabelTask, NumberTask, Task, TextTask, _canon, normalize_text, split_solution
 
 # what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
 # files.py, `Splits`, `make_splits` and `parse_size` in splits.py
@@ -428,17 +431,24 @@ def _split_files(p: Path) -> list[Path] | None:
 def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
           input_field="input", output_field="output", id_field="id", tags_field="tags", target_field=None,
           name=None, delimiter=None) -> tuple[Task, Splits]:
-    """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files."""
+    """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files.
+    Label answers are settled over all the files before splitting (`_label_task`); what the loader
+    decided for you (spellings folded) is in `splits.note`, one line each, which `Workflow.create`
+    prints."""
     p = Path(path)
+    if isinstance(labels, str):   # 'a,b,c', as --labels takes them
+        labels = [x.strip() for x in labels.split(",") if x.strip()]
     if labels and answer_type != "label":
         raise DataError(f"labels= applies only to answer_type='label' (this task's answers are {answer_type}s); "
                         "drop it, or set answer_type='label'.")
+    if labels:
+        _distinct(labels)
     name = name or (p.name if p.is_dir() else p.stem if p.stem not in SPLITS else p.parent.name)
     if name in BUILT_IN:   # a file named gsm8k.jsonl is not the built-in task: keep run folders apart
         name = f"{name}-file"
     # a task known up front checks every gold answer with its line number
     task = None if answer_type == "label" and not labels else _make_task(answer_type, name, labels, description, [])
-    origin, got = {}, []
+    origin, got, notes = {}, [], []
 
     def load(f: Path) -> list[Example]:
         rows = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
@@ -449,16 +459,19 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
     parts = [load(f) for f in files] if files else [load(p)]
     if files:
         _across_files(got, input_field, id_field)
+    if answer_type == "label":
+        task = _label_task(name, labels, description, got, output_field, notes)
+    if files:
         splits = subsample(Splits(*parts).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
         if p.is_file():
-            splits.note = (f"{p.name} is one of three split files: also using "
-                           f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
+            notes.insert(0, f"{p.name} is one of three split files: also using "
+                         f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
     else:
         splits = make_splits(parts[0], seed, 0.2 if n_validation is None else n_validation,
                              0.2 if n_test is None else n_test, seed_size, where=str(p))
     splits.origin = origin
-    all_ex = splits.train + splits.validation + splits.test
-    return task or _make_task(answer_type, name, labels, description, all_ex), splits
+    splits.note = "\n".join(notes)
+    return task, splits
 
 
 def _across_files(got: list[tuple[Path, list]], input_field: str, id_field: str) -> None:
@@ -483,6 +496,73 @@ def _across_files(got: list[tuple[Path, list]], input_field: str, id_field: str)
     raise DataError(f"{f.parent}: {len(found)} example(s) of {names} repeat one of an earlier split file (leakage: "
                     f"the model would be scored on what it trained on). {f.name}, {n} has {what} as {f0.name}, "
                     f"{n0}{more}. Keep each example in one file: delete these later copies.")
+
+
+# ---------------------------------------------------------------- labels of your own files
+
+def _some(pairs: list[str], k: int = 2) -> str:
+    return "; ".join(pairs[:k]) + (f" (and {len(pairs) - k} more)" if len(pairs) > k else "")
+
+
+def _distinct(labels: list[str]) -> None:
+    """labels= that the task cannot tell apart (`LabelTask` compares answers ignoring case and
+    punctuation) are refused: the prompt would list both and scoring would take one for the other."""
+    seen = {}
+    for label in labels:
+        if (key := _canon(label)) in seen:
+            raise DataError(f"labels= {quote(seen[key])} and {quote(label)} are the same label to the task (it compares "
+                            "answers ignoring case and punctuation). Give each label once, differing in letters or digits.")
+        seen[key] = label
+
+
+def _label_task(name, labels, description, got, field, notes: list[str]) -> LabelTask:
+    """The LabelTask of your files, with every gold answer rewritten (in place: these are the
+    loader's own Examples) to the label's one spelling. Appends a line to `notes` for what it decided.
+
+    - labels= given: each gold becomes the given spelling (case and punctuation ignored).
+    - none given: golds that differ only in case or spacing are one label, spelled as most often in
+      the files (ties: the first seen); labels sorted ignoring case.
+
+    It deliberately does not fold labels that differ otherwise ('billing' vs 'bill')."""
+    rows = [(f, n, ex) for f, pairs in got for n, ex in pairs]
+    golds = [ex.output for _, _, ex in rows]
+    if labels:
+        task = LabelTask(name, labels, description)
+        mapped = {}
+        for _, _, ex in rows:
+            label = task._canon[_canon(ex.output)]
+            if label != ex.output:
+                mapped.setdefault(label, {})[ex.output] = None   # an ordered set of spellings
+                ex.output = label
+        if mapped:
+            spellings = sum(len(v) for v in mapped.values())
+            notes.append(f"labels: {spellings} other spelling(s) in field '{field}' mapped onto {len(mapped)} of the "
+                         "labels= (case and punctuation ignored): "
+                         + _some([f"{', '.join(map(quote, v))} -> {quote(k)}" for k, v in mapped.items()]) + ".")
+        return task
+    counts = {}   # folded key -> Counter of spellings, in the order first seen
+    for g in golds:
+        counts.setdefault(normalize_text(g), Counter())[g] += 1
+    spelling = {key: max(c, key=c.get) for key, c in counts.items()}   # max keeps the first of a tie
+    for _, _, ex in rows:
+        ex.output = spelling[normalize_text(ex.output)]
+    found = sorted(spelling.values(), key=lambda label: (label.casefold(), label))
+    first = {ex.output: (f, n) for f, n, ex in reversed(rows)}
+    seen = {}
+    for label in found:
+        if (key := _canon(label)) in seen:
+            (f0, n0), (f1, n1) = first[seen[key]], first[label]
+            raise DataError(f"{f1}, {n1}: field '{field}' has the label {quote(label)}, and {f0.name}, {n0} has "
+                            f"{quote(seen[key])}: the same label to the task (it compares answers ignoring case and "
+                            "punctuation). Write one of them throughout, or rename them to differ in letters or digits.")
+        seen[key] = label
+    if folded := [(spelling[k], c) for k, c in counts.items() if len(c) > 1]:
+        n_spell = sum(len(c) for _, c in folded)
+        notes.append(f"labels: {n_spell} spellings in field '{field}' that differ only in case or spacing were folded "
+                     f"into {len(folded)} label{'s' if len(folded) > 1 else ''}, each spelled as most often: "
+                     + _some([f"{', '.join(quote(s) for s in c if s != label)} -> {quote(label)}" for label, c in folded])
+                     + ". Pass labels= to choose the spelling.")
+    return LabelTask(name, found, description)
 
 
 # ---------------------------------------------------------------- entry points
