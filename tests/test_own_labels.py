@@ -1,6 +1,7 @@
-"""Your own file's labels, read right: spellings that differ only in case are one label, and
-repeated rows are counted in one message. Every file here is written by the tool people use:
-pandas, csv, json."""
+"""Your own file's labels, read right: spellings that differ only in case are one label, class ids
+from a Hugging Face export are named (or said to be ids), and repeated rows are counted in one
+message. Every file here is written by the tool people use: pandas, csv, json, Hugging Face
+`datasets`."""
 import csv
 import json
 import random
@@ -86,6 +87,50 @@ def test_labels_the_task_cannot_tell_apart_are_refused(tmp_path):
     assert "ignoring case and punctuation" in msg
     with pytest.raises(DataError, match=r"labels= 'billing' and 'Billing' are the same label"):
         load_task(str(path), labels=["billing", "Billing", "sales"])
+
+
+# ---------------------------------------------------------------- 2. class ids from a Hugging Face export
+
+def hf_export(tmp_path, n_classes=7, n=210, ext="jsonl"):
+    """What `Dataset.to_json` / `to_csv` write for a dataset with a ClassLabel: the ids, not the names."""
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"text": [f"message number {i}" for i in range(n)],
+                                     "label": [i % n_classes for i in range(n)]})
+    path = tmp_path / f"hub_export.{ext}"
+    if ext == "jsonl":
+        ds.to_json(str(path))
+    else:
+        ds.to_csv(str(path), index=False)
+    return path
+
+
+def test_class_ids_are_said_to_be_ids_and_sorted_as_numbers(tmp_path, capsys):
+    path = hf_export(tmp_path, n_classes=11, n=220)
+    wf, notes = create(path, capsys, input_field="text", output_field="label")
+    assert wf.task.labels == [str(i) for i in range(11)]          # 0, 1, ..., 10: not '0', '1', '10', '2'
+    assert len(notes) == 1 and "\n" not in notes[0]
+    assert "every answer in field 'label' is a number from 0 to 10" in notes[0]
+    assert "class ids" in notes[0] and "labels='name0,name1,...,name10'" in notes[0]
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv"])
+def test_labels_name_class_ids_in_id_order(tmp_path, ext, capsys):
+    path = hf_export(tmp_path, ext=ext)
+    wf, notes = create(path, capsys, input_field="text", output_field="label", labels=",".join(TEAMS))
+    assert wf.task.labels == TEAMS and "0" not in wf.task.system_prompt
+    for ex in wf.splits.train + wf.splits.test:
+        number = int(ex.input.rsplit(" ", 1)[1])
+        assert ex.output == TEAMS[number % 7] and wf.task.target(ex) == TEAMS[number % 7]
+    assert len(notes) == 1 and "0 -> 'account', 1 -> 'billing'" in notes[0] and "6 -> 'sales'" in notes[0]
+
+
+def test_too_few_names_for_the_class_ids_is_one_line(tmp_path):
+    path = hf_export(tmp_path)
+    with pytest.raises(DataError) as e:
+        load_task(str(path), input_field="text", output_field="label", labels=TEAMS[:6])
+    msg = str(e.value)
+    assert msg.startswith(f"{path}, line 7: bad value in field 'label': class id 6, but labels= names only ids 0 to 5")
+    assert "29 more row(s)" in msg and "in id order" in msg and "\n" not in msg
 
 
 # ---------------------------------------------------------------- 4. repeated rows, counted

@@ -7,8 +7,8 @@ What it does:
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
 - your own files' labels, settled over all the files before splitting: spellings that differ only
-  in case or spacing are one label. Each decision is one line in `splits.note`, which
-  `Workflow.create` prints.
+  in case or spacing are one label; class ids (0, 1, ...) are named in id order by `labels=`, or
+  said to be ids. Each decision is one line in `splits.note`, which `Workflow.create` prints.
 `read_jsonl` / `write_jsonl` (files.py) and `Splits` / `make_splits` (splits.py) can be imported
 from here too.
 
@@ -292,8 +292,16 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
     meta = {k: v for k, v in row.items() if k not in used}
     ex = Example(eid, vals["input"], vals["output"], [str(t).strip() for t in tags if str(t).strip()],
                  vals.get("target"), meta)
-    # 5. the task's own check of the gold answer
+    # 5. the task's own check of the gold answer; a class id (0, 1, ...) for labels= that are names is
+    # named after reading, when every row has one (`_label_task`)
     if task is not None and (msg := task.validate_gold(ex)):
+        if isinstance(task, LabelTask) and _is_id(ex.output) and not any(map(_is_id, task.labels)):
+            if int(ex.output) < len(task.labels):
+                return ex
+            problems.add("a class id with no name", n, f"bad value in field '{output_field}': class id {ex.output}, "
+                         f"but labels= names only ids 0 to {len(task.labels) - 1} ({len(task.labels)} labels).",
+                         "Give one name per class id, in id order (id 0 first).")
+            return None
         fix = (f"Allowed labels: {', '.join(task.labels)}. Fix the value or add it to labels=."
                if isinstance(task, LabelTask) else "Fix the value.")
         problems.add("a bad gold answer", n, f"bad value in field '{output_field}': {msg}. {fix}")
@@ -433,8 +441,8 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
           name=None, delimiter=None) -> tuple[Task, Splits]:
     """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files.
     Label answers are settled over all the files before splitting (`_label_task`); what the loader
-    decided for you (spellings folded) is in `splits.note`, one line each, which `Workflow.create`
-    prints."""
+    decided for you (spellings folded, class ids) is in `splits.note`, one line each, which
+    `Workflow.create` prints."""
     p = Path(path)
     if isinstance(labels, str):   # 'a,b,c', as --labels takes them
         labels = [x.strip() for x in labels.split(",") if x.strip()]
@@ -500,6 +508,14 @@ def _across_files(got: list[tuple[Path, list]], input_field: str, id_field: str)
 
 # ---------------------------------------------------------------- labels of your own files
 
+_ID = re.compile(r"0|[1-9][0-9]*")
+
+
+def _is_id(value: str) -> bool:
+    """A class id as Hugging Face exports write them: 0, 1, 2, ... (an int in JSON, digits in CSV)."""
+    return bool(_ID.fullmatch(value))
+
+
 def _some(pairs: list[str], k: int = 2) -> str:
     return "; ".join(pairs[:k]) + (f" (and {len(pairs) - k} more)" if len(pairs) > k else "")
 
@@ -519,15 +535,33 @@ def _label_task(name, labels, description, got, field, notes: list[str]) -> Labe
     """The LabelTask of your files, with every gold answer rewritten (in place: these are the
     loader's own Examples) to the label's one spelling. Appends a line to `notes` for what it decided.
 
-    - labels= given: each gold becomes the given spelling (case and punctuation ignored).
+    - labels= given: each gold becomes the given spelling (case and punctuation ignored); if every
+      gold is a class id (0, 1, ...) and no given label is one, id i is the i-th name.
     - none given: golds that differ only in case or spacing are one label, spelled as most often in
-      the files (ties: the first seen); labels sorted ignoring case.
+      the files (ties: the first seen); labels sorted ignoring case. Golds that are all class ids stay
+      numbers (sorted as numbers), with a line saying how to name them.
 
-    It deliberately does not fold labels that differ otherwise ('billing' vs 'bill')."""
+    It deliberately does not fold labels that differ otherwise ('billing' vs 'bill'), guess names for
+    class ids, or read a dataset's own id -> name table (a Hugging Face export does not keep it)."""
     rows = [(f, n, ex) for f, pairs in got for n, ex in pairs]
     golds = [ex.output for _, _, ex in rows]
+    ids = all(map(_is_id, golds))
     if labels:
         task = LabelTask(name, labels, description)
+        if ids and not any(map(_is_id, labels)):    # class ids named in id order ('0' -> labels[0])
+            for _, _, ex in rows:
+                ex.output = labels[int(ex.output)]
+            shown = [f"{i} -> {quote(label)}" for i, label in enumerate(labels)]
+            shown = shown if len(shown) <= 4 else shown[:3] + ["...", shown[-1]]
+            notes.append(f"labels: class ids in field '{field}' named in id order by labels=: {', '.join(shown)}; "
+                         "answers and prompts use the names.")
+            return task
+        if odd := next(((f, n, ex) for f, n, ex in rows if _canon(ex.output) not in task._canon), None):
+            f, n, ex = odd   # a class id the row check let through, among rows that name their label
+            named = next((f2, n2, e) for f2, n2, e in rows if not _is_id(e.output))
+            raise DataError(f"{f}, {n}: bad value in field '{field}': class id {quote(ex.output)} while other rows "
+                            f"name their label ({quote(named[2].output)} on {named[0].name}, {named[1]}). Use the "
+                            "names throughout, or class ids throughout (named in id order by labels=).")
         mapped = {}
         for _, _, ex in rows:
             label = task._canon[_canon(ex.output)]
@@ -540,6 +574,13 @@ def _label_task(name, labels, description, got, field, notes: list[str]) -> Labe
                          "labels= (case and punctuation ignored): "
                          + _some([f"{', '.join(map(quote, v))} -> {quote(k)}" for k, v in mapped.items()]) + ".")
         return task
+    if ids:
+        numbers = sorted({int(g) for g in golds})
+        top, missing = numbers[-1], _absent(numbers)
+        notes.append(f"labels: every answer in field '{field}' is a number from 0 to {top}{missing}, like the class "
+                     "ids of a Hugging Face export: the student learns to answer with the number. To use names, give "
+                     f"one per id in id order: labels='name0,name1,...,name{top}'.")
+        return LabelTask(name, [str(i) for i in numbers], description)
     counts = {}   # folded key -> Counter of spellings, in the order first seen
     for g in golds:
         counts.setdefault(normalize_text(g), Counter())[g] += 1
@@ -563,6 +604,12 @@ def _label_task(name, labels, description, got, field, notes: list[str]) -> Labe
                      + _some([f"{', '.join(quote(s) for s in c if s != label)} -> {quote(label)}" for label, c in folded])
                      + ". Pass labels= to choose the spelling.")
     return LabelTask(name, found, description)
+
+
+def _absent(numbers: list[int]) -> str:
+    """' (3 never appears)': the ids below the largest that no answer has."""
+    gaps = sorted(set(range(numbers[-1] + 1)) - set(numbers))
+    return f" ({_few(gaps, 3)} never appear{'s' if len(gaps) == 1 else ''})" if gaps else ""
 
 
 # ---------------------------------------------------------------- entry points
