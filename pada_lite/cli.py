@@ -117,7 +117,7 @@ _FLAGS = {"input_field": "--input-field", "output_field": "--output-field", "ans
           "labels": "--labels", "description": "--description", "delimiter": "--delimiter",
           "n_validation": "--n-validation", "n_test": "--n-test", "validation": "--n-validation",
           "test": "--n-test", "seed_size": "--seed-size", "long_inputs": "--long-inputs", "max_len": "--max-len",
-          "shots": "--shots", "chunk": "--chunk"}
+          "shots": "--shots", "chunk": "--chunk", "seed": "--seed"}
 
 
 def in_flags(message: str) -> str:

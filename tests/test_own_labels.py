@@ -1,7 +1,7 @@
 """Your own file's labels, read right: spellings that differ only in case are one label, class ids
-from a Hugging Face export are named (or said to be ids), and repeated rows are counted in one
-message. Every file here is written by the tool people use: pandas, csv, json, Hugging Face
-`datasets`."""
+from a Hugging Face export are named (or said to be ids), a label missing from a split is flagged
+with what it costs, and repeated rows are counted in one message. Every file here is written by the
+tool people use: pandas, csv, json, Hugging Face `datasets`."""
 import csv
 import json
 import random
@@ -131,6 +131,43 @@ def test_too_few_names_for_the_class_ids_is_one_line(tmp_path):
     msg = str(e.value)
     assert msg.startswith(f"{path}, line 7: bad value in field 'label': class id 6, but labels= names only ids 0 to 5")
     assert "29 more row(s)" in msg and "in id order" in msg and "\n" not in msg
+
+
+# ---------------------------------------------------------------- 3. a label missing from a split
+
+def test_a_label_only_in_the_test_file_is_flagged_with_its_cost(tmp_path, capsys):
+    rows = lambda k, prefix: [{"input": f"{prefix} message {i}", "output": TEAMS[i % 6]} for i in range(k)]
+    pd.DataFrame(rows(120, "train")).to_csv(tmp_path / "train.csv", index=False)
+    pd.DataFrame(rows(30, "validation")).to_csv(tmp_path / "validation.csv", index=False)
+    test = rows(50, "test") + [{"input": f"I want to buy a phone, offer {i}", "output": "sales"} for i in range(10)]
+    pd.DataFrame(test).to_csv(tmp_path / "test.csv", index=False)
+    _, notes = create(tmp_path / "train.csv", capsys)
+    assert notes[0].startswith("train.csv is one of three split files")
+    assert len(notes) == 2 and "\n" not in notes[1], notes
+    assert notes[1].startswith("labels: 'sales' (10 in test; none in train or validation) in field 'output' is never "
+                               "in train"), notes[1]
+    assert "at most 0.833 accuracy on test (10 of 60 examples out of reach)" in notes[1]
+    assert "Move some of its examples into the train file" in notes[1]
+
+
+def test_a_rare_label_a_random_split_puts_in_one_place_is_flagged(tmp_path):
+    rows = [{"input": f"message {i}", "output": TEAMS[i % 6]} for i in range(120)]
+    rows.insert(57, {"input": "Do you sell phones?", "output": "sales"})
+    path = tmp_path / "tickets.json"
+    pd.DataFrame(rows).to_json(path, orient="records")
+    task, splits = load_task(str(path), seed=0)
+    where = next(s for s in ("train", "validation", "test") if any(ex.output == "sales" for ex in getattr(splits, s)))
+    lines = [line for line in splits.note.split("\n") if "'sales'" in line]
+    assert len(lines) == 1 and f"(1 in {where}; none in " in lines[0], splits.note
+    assert ("is only in train" if where == "train" else "is never in train") in lines[0]
+    assert "another seed= redraws the splits" in lines[0]
+
+
+def test_no_notice_when_every_label_is_in_every_split(tmp_path):
+    path = tmp_path / "clean.csv"
+    pd.DataFrame({"input": [f"message {i}" for i in range(140)], "output": [TEAMS[i % 7] for i in range(140)]}).to_csv(
+        path, index=False)
+    assert load_task(str(path))[1].note == ""
 
 
 # ---------------------------------------------------------------- 4. repeated rows, counted

@@ -8,7 +8,8 @@ What it does:
 - `dataset_card`: a short markdown summary for notebooks.
 - your own files' labels, settled over all the files before splitting: spellings that differ only
   in case or spacing are one label; class ids (0, 1, ...) are named in id order by `labels=`, or
-  said to be ids. Each decision is one line in `splits.note`, which `Workflow.create` prints.
+  said to be ids; a label missing from train (or only in train) is flagged with what it costs.
+  Each decision is one line in `splits.note`, which `Workflow.create` prints.
 `read_jsonl` / `write_jsonl` (files.py) and `Splits` / `make_splits` (splits.py) can be imported
 from here too.
 
@@ -441,8 +442,8 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
           name=None, delimiter=None) -> tuple[Task, Splits]:
     """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files.
     Label answers are settled over all the files before splitting (`_label_task`); what the loader
-    decided for you (spellings folded, class ids) is in `splits.note`, one line each, which
-    `Workflow.create` prints."""
+    decided for you (spellings folded, class ids, a label missing from a split) is in `splits.note`,
+    one line each, which `Workflow.create` prints."""
     p = Path(path)
     if isinstance(labels, str):   # 'a,b,c', as --labels takes them
         labels = [x.strip() for x in labels.split(",") if x.strip()]
@@ -478,6 +479,8 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
         splits = make_splits(parts[0], seed, 0.2 if n_validation is None else n_validation,
                              0.2 if n_test is None else n_test, seed_size, where=str(p))
     splits.origin = origin
+    if isinstance(task, LabelTask):
+        notes += _label_gaps(task, splits, output_field, split_files=bool(files))
     splits.note = "\n".join(notes)
     return task, splits
 
@@ -610,6 +613,42 @@ def _absent(numbers: list[int]) -> str:
     """' (3 never appears)': the ids below the largest that no answer has."""
     gaps = sorted(set(range(numbers[-1] + 1)) - set(numbers))
     return f" ({_few(gaps, 3)} never appear{'s' if len(gaps) == 1 else ''})" if gaps else ""
+
+
+def _label_gaps(task: LabelTask, splits: Splits, field: str, split_files: bool) -> list[str]:
+    """Up to two lines: the labels never in train (the student cannot learn them: what that caps
+    test accuracy at), and the labels only in train (never measured). A label in train and test but
+    not validation is deliberately not flagged: it is learned and scored, only not selected on."""
+    counts = {s: Counter(ex.output for ex in getattr(splits, s)) for s in SPLITS}
+
+    def listed(labels):   # 'sales' (10 in test; none in train or validation)
+        shown = [f"{quote(label)} ({', '.join(f'{counts[s][label]} in {s}' for s in SPLITS if counts[s][label])}; "
+                 f"none in {' or '.join(s for s in SPLITS if not counts[s][label])})" for label in labels[:3]]
+        return " and ".join(shown + ([f"{len(labels) - 3} more"] if len(labels) > 3 else []))
+    unseen = [l for l in task.labels if not counts["train"][l] and (counts["validation"][l] or counts["test"][l])]
+    unmeasured = [l for l in task.labels if counts["train"][l] and not counts["validation"][l] and not counts["test"][l]]
+
+    def fix(labels, into):
+        its, it = ("its", "it") if len(labels) == 1 else ("their", "them")
+        return (f"Move some of {its} examples into the {into}, or drop {it}." if split_files else
+                f"Add examples of {it}, or drop {it} (another seed= redraws the splits).")
+    lines = []
+    if unseen:
+        cost = []
+        for s in ("test", "validation"):
+            k, n = sum(counts[s][l] for l in unseen), len(getattr(splits, s))
+            if k:
+                cost.append(f"at most {(n - k) / n:.3f} accuracy on {s} ({k} of {n} examples out of reach)")
+        one = len(unseen) == 1
+        lines.append(f"labels: {listed(unseen)} in field '{field}' {'is' if one else 'are'} never in train, so the "
+                     f"student cannot learn {'it' if one else 'them'}: expect {' and '.join(cost)}. "
+                     + fix(unseen, "train file"))
+    if unmeasured:
+        one = len(unmeasured) == 1
+        lines.append(f"labels: {listed(unmeasured)} in field '{field}' {'is' if one else 'are'} only in train, so how "
+                     f"well the student learns {'it' if one else 'them'} is never measured. "
+                     f"{fix(unmeasured, 'validation and test files')}")
+    return lines
 
 
 # ---------------------------------------------------------------- entry points
