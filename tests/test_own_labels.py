@@ -133,6 +133,15 @@ def test_too_few_names_for_the_class_ids_is_one_line(tmp_path):
     assert "29 more row(s)" in msg and "in id order" in msg and "\n" not in msg
 
 
+def test_load_examples_with_a_label_task_does_not_name_class_ids(tmp_path):
+    """Only load_task reads a whole file's answers and names its ids; load_examples checks row by row."""
+    from pada_lite.tasks.data import load_examples
+    from pada_lite.tasks.spec import LabelTask
+    path = hf_export(tmp_path)
+    with pytest.raises(DataError, match=r"line 1: bad value in field 'label': label '0' is not one of"):
+        load_examples(path, input_field="text", output_field="label", task=LabelTask("t", TEAMS))
+
+
 # ---------------------------------------------------------------- 3. a label missing from a split
 
 def test_a_label_only_in_the_test_file_is_flagged_with_its_cost(tmp_path, capsys):

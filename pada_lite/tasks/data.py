@@ -216,9 +216,10 @@ def load_examples(path, input_field="input", output_field="output", id_field="id
 
 
 def _load_examples(path: Path, input_field, output_field, id_field, tags_field, target_field, task,
-                   delimiter) -> list[tuple[Where, Example]]:
+                   delimiter, class_ids: bool = False) -> list[tuple[Where, Example]]:
     """(where, Example) per example: `load_examples`, keeping where each one came from. Every row is
-    checked; the problems found are reported together (`Problems`), the first row's in full."""
+    checked; the problems found are reported together (`Problems`), the first row's in full.
+    `class_ids`: a LabelTask's gold may be a class id its labels name (`_file` names it later)."""
     needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
     header, rows = _file_rows(path, delimiter)
     for f, role in needed.items():  # a missing column is the header's fault: line 1
@@ -230,7 +231,8 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
     used = {input_field, output_field, id_field, tags_field, target_field}
     out, seen, texts, problems = [], {}, {}, Problems(path)
     for n, row in rows:
-        ex = _example(path, n, row, needed, output_field, id_field, tags_field, task, used, seen, texts, problems)
+        ex = _example(path, n, row, needed, output_field, id_field, tags_field, task, used, seen, texts, problems,
+                      class_ids)
         if ex is not None:
             out.append((n, ex))
     problems.check()
@@ -238,7 +240,7 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
 
 
 def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_field, task, used, seen, texts,
-             problems: Problems) -> Example | None:
+             problems: Problems, class_ids: bool = False) -> Example | None:
     """One row as an Example, or None after adding what is wrong with it to `problems`."""
     # 1. required fields: present, plain values, not empty
     vals = {}
@@ -296,7 +298,7 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
     # 5. the task's own check of the gold answer; a class id (0, 1, ...) for labels= that are names is
     # named after reading, when every row has one (`_label_task`)
     if task is not None and (msg := task.validate_gold(ex)):
-        if isinstance(task, LabelTask) and _is_id(ex.output) and not any(map(_is_id, task.labels)):
+        if class_ids and _is_id(ex.output) and not any(map(_is_id, task.labels)):
             if int(ex.output) < len(task.labels):
                 return ex
             problems.add("a class id with no name", n, f"bad value in field '{output_field}': class id {ex.output}, "
@@ -460,7 +462,8 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
     origin, got, notes = {}, [], []
 
     def load(f: Path) -> list[Example]:
-        rows = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
+        rows = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter,
+                              class_ids=isinstance(task, LabelTask))
         origin.update({ex.id: f"{f}, {n}" for n, ex in rows})
         got.append((f, rows))
         return [ex for _, ex in rows]
