@@ -170,6 +170,8 @@ def test_a_rare_label_a_random_split_puts_in_one_place_is_flagged(tmp_path):
     assert len(lines) == 1 and f"(1 in {where}; none in " in lines[0], splits.note
     assert ("is only in train" if where == "train" else "is never in train") in lines[0]
     assert "another seed= redraws the splits" in lines[0]
+    from pada_lite.cli import in_flags
+    assert "another --seed redraws the splits" in in_flags(lines[0])      # as the command line shows it
 
 
 def test_no_notice_when_every_label_is_in_every_split(tmp_path):
