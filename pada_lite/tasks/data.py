@@ -74,7 +74,7 @@ class Problems:
     first row's message, how many more rows have the same problem and where, and the other kinds."""
 
     def __init__(self, path: Path):
-        self.path, self.found = path, {}   # kind -> [(Where, message)], in the order first seen
+        self.path, self.found = path, {}   # kind -> [(Where, message, fix)], in the order first seen
 
     def add(self, kind: str, where: Where, message: str, fix: str = "") -> None:
         """`fix`, what to do, comes after the count of rows, so it reads as advice for all of them."""
