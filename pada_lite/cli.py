@@ -81,7 +81,8 @@ def _delimiter(text: str) -> str:
 
 def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
     p.add_argument("--profile", default=None, help="colab | cpu | tiny (default: $PADA_PROFILE, else colab with a GPU, tiny without)")
-    p.add_argument("--task", default="bundled", help="bundled | gsm8k | sst2 | trec | hub:<id> | a .jsonl/.json/.csv/.tsv file")
+    p.add_argument("--task", default="bundled", help="bundled | gsm8k | sst2 | trec | hub:<id> | a .jsonl/.json/"
+                   ".csv/.tsv file (or any of them .gz), a .parquet file, or a folder of train/validation/test files")
     p.add_argument("--seed", type=_number(int), default=0)
     p.add_argument("--seed-size", type=_number(int, 1), default=None,
                    help="keep only this many training examples (low-data regime)")
@@ -94,7 +95,7 @@ def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help="an example longer than the profile's max_len tokens: refuse it, naming its file and line "
                    "(default), or cut its input at the end to fit, with a count on screen (training and evaluation alike)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    f = p.add_argument_group("your own .jsonl/.json/.csv/.tsv file (--task my_data.csv)")
+    f = p.add_argument_group("your own .jsonl/.json/.csv/.tsv(.gz) or .parquet file (--task my_data.csv)")
     f.add_argument("--input-field", default=None, help="the column holding the model's input (default: input)")
     f.add_argument("--output-field", default=None, help="the column holding the answer (default: output)")
     f.add_argument("--answer-type", default=None, choices=["label", "number", "text"],
@@ -139,11 +140,12 @@ def _option(name: str) -> str:
 
 def _check(args, profile) -> None:
     """Refuse what cannot apply, naming what would (before anything is loaded or paid for)."""
-    from pada_lite.tasks.data import FILE_TYPES, SPREADSHEETS
+    from pada_lite.tasks.data import BUILT_IN, FILE_TYPES, SPREADSHEETS
     from pada_lite.student.profiles import PROFILES
     given = [k for k in _FILE_OPTIONS if getattr(args, k, None) is not None]
     task = args.task
-    own = task.startswith("file:") or task.lower().endswith(FILE_TYPES + SPREADSHEETS) or os.path.isdir(task)
+    own = (task.startswith("file:") or task.lower().endswith(FILE_TYPES + SPREADSHEETS)
+           or (os.path.exists(task) and task not in BUILT_IN))
     if task.startswith("hub:"):   # a hub dataset takes the same fields, but is no CSV
         given = [k for k in given if k == "delimiter"]
         own = False

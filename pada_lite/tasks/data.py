@@ -1,19 +1,21 @@
 """Data: read examples from files and the hub, and load a task by name.
 
 What it does:
-- `load_examples`: a .jsonl, .json (an array), .csv or .tsv file -> `Example`s, checked row by row
-  (a CSV's delimiter sniffed from its header; GSM8K's '#### N' answers split into gold and target).
+- `load_examples`: a .jsonl, .json (an array), .csv or .tsv file (any of them gzipped: .jsonl.gz, ...)
+  or a .parquet file -> `Example`s, checked row by row (a CSV's delimiter sniffed from its header;
+  GSM8K's '#### N' answers split into gold and target). Parquet is read with pyarrow; without it,
+  one line says how to convert the file.
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
 `read_jsonl` / `write_jsonl` (files.py) and `Splits` / `make_splits` (splits.py) can be imported
 from here too.
 
-Every bad input raises `DataError`; its message names the file, the line (1-based) and the
-field, and says what to do, quoting at most a few dozen characters of any value. Options are
-named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately
-does not tokenize, build prompts (see `tasks/spec.py`), clean or deduplicate text, or guess its way
-past a broken file: it stops and says where.
+Every bad input raises `DataError`; its message names the file, the line (1-based; in a Parquet
+file the row, counted from 1) and the field, and says what to do, quoting at most a few dozen
+characters of any value. Options are named as Python keywords (`input_field=`); the CLI rewrites
+them into its flags. It deliberately does not tokenize, build prompts (see `tasks/spec.py`), clean
+or deduplicate text, or guess its way past a broken file: it stops and says where.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ import csv
 import inspect
 import io
 import json
+import os
 import random
 import re
 from collections import Counter
@@ -40,8 +43,10 @@ __all__ = ["DataError", "read_jsonl", "write_jsonl", "load_examples", "sniff_del
            "SPREADSHEETS", "DELIMITERS"]
 _ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
 KNOWN_TASKS = ("bundled", "gsm8k", "sst2", "trec", "hub:<dataset_id>",
-               "file:<path> (or a path ending in .jsonl, .json, .csv or .tsv)")
-FILE_TYPES = (".jsonl", ".json", ".csv", ".tsv")
+               "file:<path> (or a path ending in .jsonl, .json, .csv, .tsv, any of them .gz, or .parquet)")
+TEXT_TYPES = (".jsonl", ".json", ".csv", ".tsv")
+# in the order a data folder's split files are looked for
+FILE_TYPES = TEXT_TYPES + tuple(t + ".gz" for t in TEXT_TYPES) + (".parquet",)
 # what spreadsheet programs save natively: one line saying how to export instead
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -52,17 +57,27 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 @dataclass(frozen=True)
 class Where:
     """Where a record sits in its file: its first line and, where several records share a line (a JSON
-    array written on one line, as pandas and json.dump write it), its 1-based index in the array."""
-    line: int
+    array written on one line, as pandas and json.dump write it), its 1-based index in the array; or,
+    in a file without lines (Parquet), its 1-based row: `Where(None, row=5)` reads 'row 5'."""
+    line: int | None
     record: int | None = None
+    row: int | None = None
 
     def __str__(self) -> str:
+        if self.row:
+            return f"row {self.row}"
         return f"record {self.record} (line {self.line})" if self.record else f"line {self.line}"
 
     @property
     def number(self) -> int:
-        """What a generated id counts: the record's index where records share lines, else its line."""
-        return self.record or self.line
+        """What a generated id counts: the record's index where records share lines, a Parquet file's
+        row, else the line."""
+        return self.record or self.row or self.line
+
+    @property
+    def kind(self) -> str:
+        """'line', 'record' or 'row': what a message asks to delete."""
+        return "row" if self.row else "record" if self.record else "line"
 
 
 class Problems:
@@ -90,6 +105,21 @@ class Problems:
 
 # ---------------------------------------------------------------- files
 
+def file_type(path) -> str:
+    """The type a file's name ends in, as FILE_TYPES and SPREADSHEETS spell it: 'x.CSV.gz' ->
+    '.csv.gz'; an unknown one as written ('.txt', '.txt.gz'; '' for none)."""
+    name = Path(path).name.lower()
+    if known := [t for t in FILE_TYPES + SPREADSHEETS if name.endswith(t) and len(name) > len(t)]:
+        return max(known, key=len)
+    suffixes = Path(name).suffixes
+    return "".join(suffixes[-2:]) if suffixes[-1:] == [".gz"] else "".join(suffixes[-1:])
+
+
+def _stem(path: Path) -> str:
+    """The name without its type: 'train.jsonl.gz' -> 'train' (Path.stem would keep '.jsonl')."""
+    return path.name[:len(path.name) - len(file_type(path))] or path.name
+
+
 def sniff_delimiter(path: Path, text: str) -> str:
     """The delimiter of a CSV's header line: the one of , ; tab | that occurs most outside quotes.
     Excel writes ';' where the decimal mark is a comma (much of Europe); .tsv files use tabs."""
@@ -97,7 +127,7 @@ def sniff_delimiter(path: Path, text: str) -> str:
     head = re.sub(r'"[^"]*"', "", head)   # a quoted header may hold any character
     counts = {d: head.count(d) for d in DELIMITERS}
     best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ("\t" if path.suffix.lower() == ".tsv" else ",")
+    return best if counts[best] else ("\t" if file_type(path).startswith(".tsv") else ",")
 
 
 def _csv_rows(path: Path, delimiter: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -178,26 +208,71 @@ def _json_rows(path: Path) -> list[tuple[Where, dict]]:
     return [(Where(n) if own_lines else Where(n, k), obj) for k, (n, obj) in enumerate(rows, 1)]
 
 
+def _parquet_rows(path: Path) -> tuple[list[str], list[tuple[Where, dict]]]:
+    """(columns, (where, row) per row) of a Parquet file (pandas' and datasets' to_parquet), read with
+    pyarrow into plain Python values: a null is None, a list cell a list. An integer column that
+    datasets saved as a ClassLabel (its names are in the file's metadata) reads as the class names,
+    its -1 (datasets' hidden label) as None; an index past the names stays a number. Without pyarrow it refuses, saying how to convert the
+    file; it does not fall back to another Parquet reader."""
+    if not path.is_file():
+        read_text(path)   # the one 'file not found' message
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"{path}: a Parquet file, and reading it needs pyarrow (pip install pyarrow). Or convert "
+                        f"it where pandas reads it: pandas.read_parquet('{path.name}').to_json('{_stem(path)}.jsonl', "
+                        "orient='records', lines=True), and pass the .jsonl file.") from None
+    try:
+        table = pq.read_table(path)
+    except Exception as e:   # pyarrow's ArrowInvalid, OSError, ...: the file is not (complete) Parquet
+        why = " ".join(str(e).split())
+        raise DataError(f"{path}: not a readable Parquet file ({type(e).__name__}: {why[:120]}). Write it again "
+                        "(pandas: df.to_parquet(path)), or save the data as .jsonl or .csv.") from None
+    names = _class_names_of(table.schema)
+    rows = table.to_pylist()
+    for row in rows if names else ():
+        for col, labels in names.items():
+            v = row.get(col)
+            if isinstance(v, int) and not isinstance(v, bool):
+                row[col] = labels[v] if 0 <= v < len(labels) else None if v < 0 else v
+    return table.column_names, [(Where(None, row=i), row) for i, row in enumerate(rows, 1)]
+
+
+def _class_names_of(schema) -> dict[str, list[str]]:
+    """{column: class names} for the ClassLabel columns datasets describes in a Parquet file's metadata."""
+    try:
+        features = json.loads((schema.metadata or {})[b"huggingface"])["info"]["features"]
+        return {c: list(f["names"]) for c, f in features.items()
+                if isinstance(f, dict) and f.get("_type") == "ClassLabel" and f.get("names")}
+    except (KeyError, TypeError, ValueError, AttributeError):   # no or other metadata: the values as they are
+        return {}
+
+
 _HINTS = {"input": "input_field= to the column that holds the input text",
           "output": "output_field= to the column that holds the answer",
           "target": "target_field= to the column that holds the training target, or leave it None"}
 
 
 def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, list[tuple[Where, dict]]]:
-    """(the CSV header or None, (where, record) per example) for any supported file type."""
-    ext = path.suffix.lower()
+    """(the CSV header or Parquet columns, else None; (where, record) per example) for any supported
+    file type, gzipped text included (files.read_text unpacks it)."""
+    ext = file_type(path)
     if ext in SPREADSHEETS:
         raise DataError(f"{path}: a spreadsheet file; in your spreadsheet program use Save As / Download -> "
                         "'CSV UTF-8 (comma delimited)' and pass the .csv file.")
     if ext not in FILE_TYPES:
         raise DataError(f"{path}: unsupported file type '{ext or '(none)'}'. Use .jsonl (one JSON object per line), "
-                        ".json (an array of objects), or .csv/.tsv (UTF-8, with a header row).")
-    if delimiter is not None and ext not in (".csv", ".tsv"):
+                        ".json (an array of objects), .csv/.tsv (UTF-8, with a header row), any of them gzipped "
+                        "(.jsonl.gz, ...), or .parquet.")
+    plain = ext.removesuffix(".gz")
+    if delimiter is not None and plain not in (".csv", ".tsv"):
         raise DataError(f"{path}: delimiter={delimiter!r} applies only to .csv/.tsv files.")
-    if ext in (".csv", ".tsv"):
+    if ext == ".parquet":
+        return _parquet_rows(path)
+    if plain in (".csv", ".tsv"):
         header, rows = _csv_rows(path, delimiter)
         return header, [(Where(n), row) for n, row in rows]
-    return None, (_json_rows(path) if ext == ".json" else [(Where(n), row) for n, row in jsonl_rows(path)])
+    return None, (_json_rows(path) if plain == ".json" else [(Where(n), row) for n, row in jsonl_rows(path)])
 
 
 def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
@@ -216,9 +291,10 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
     checked; the problems found are reported together (`Problems`), the first row's in full."""
     needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
     header, rows = _file_rows(path, delimiter)
-    for f, role in needed.items():  # a missing column is the header's fault: line 1
+    at = str(path) if file_type(path) == ".parquet" else f"{path}, line 1"
+    for f, role in needed.items():  # a missing column is the header's fault: line 1 (Parquet: its columns)
         if header and f not in header:
-            raise DataError(f"{path}, line 1: missing field '{f}' (fields present: {', '.join(header)}). "
+            raise DataError(f"{at}: missing field '{f}' (fields present: {', '.join(header)}). "
                             f"Set {_HINTS[role]}.")
     if not rows:
         raise DataError(f"{path}: no examples (the file is empty, blank or only a header). Add one example per line.")
@@ -243,12 +319,12 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
                          f"Set {_HINTS[role]}.")
             return None
         v = row[f]
-        if isinstance(v, (dict, list)):
+        if isinstance(v, (dict, list, bytes)):
             problems.add("a field that is not text", n, f"field '{f}' holds a {type(v).__name__}, not text. "
                          "Make it a string.")
             return None
         if role != "target" and (v is None or not str(v).strip()):
-            problems.add("an empty value", n, f"empty value in field '{f}'. Fill it in or delete the line.")
+            problems.add("an empty value", n, f"empty value in field '{f}'. Fill it in or delete the {n.kind}.")
             return None
         vals[role] = None if v is None else str(v).strip()
     # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
@@ -262,7 +338,7 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
         vals["target"] = vals.get("target") or solution
         vals["output"] = final
     # 3. id: given, or generated from the file name and the line (or record) number
-    eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n.number}"
+    eid = str(row.get(id_field) or "").strip() or f"{_stem(path)}-{n.number}"
     if eid in seen:
         problems.add("a duplicate id", n, f"duplicate id {quote(eid)} in field '{id_field}' (also on {seen[eid]}). "
                      f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
@@ -408,17 +484,20 @@ def _hub(dataset_id, *, seed, seed_size, n_validation, n_test, input_field="text
 # ---------------------------------------------------------------- your own files
 
 def _split_files(p: Path) -> list[Path] | None:
-    """train/validation/test files next to (or inside) p, when p is a folder or one of them."""
-    if p.is_file() and p.stem not in SPLITS:
+    """train/validation/test files next to (or inside) p, when p is a folder or one of them: of p's
+    own type, or in a folder of the first type in FILE_TYPES that has all three (else a DataError); a
+    file without its two siblings is no split file (None: it is split here). It does not mix types."""
+    if not p.is_dir() and not (p.is_file() and _stem(p) in SPLITS):
         return None
     d = p if p.is_dir() else p.parent
-    for ext in ([p.suffix] if p.suffix else FILE_TYPES):
+    for ext in (FILE_TYPES if p.is_dir() else [p.name[len(_stem(p)):]]):
         files = [d / f"{s}{ext}" for s in SPLITS]
         if all(f.is_file() for f in files):
             return files
-    if p.is_dir():
-        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv or .tsv).")
-    return None
+    if not p.is_dir():
+        return None
+    raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv, .tsv, any of "
+                    "them .gz, or .parquet).")
 
 
 def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
@@ -429,7 +508,7 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
     if labels and answer_type != "label":
         raise DataError(f"labels= applies only to answer_type='label' (this task's answers are {answer_type}s); "
                         "drop it, or set answer_type='label'.")
-    name = name or (p.name if p.is_dir() else p.stem if p.stem not in SPLITS else p.parent.name)
+    name = name or (p.name if p.is_dir() else _stem(p) if _stem(p) not in SPLITS else p.parent.name)
     if name in BUILT_IN:   # a file named gsm8k.jsonl is not the built-in task: keep run folders apart
         name = f"{name}-file"
     # a task known up front checks every gold answer with its line number
@@ -482,7 +561,9 @@ def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=No
               **kw) -> tuple[Task, Splits]:
     """A task and its splits by name (see KNOWN_TASKS); `seed_size`/`n_validation`/`n_test` are
     seeded sizes (a count, or a fraction). `data_dir` is where 'bundled' reads and what a relative
-    file path starts from; hub tasks ignore it. Other keywords go to the loader (DataError lists them)."""
+    file path starts from; hub tasks ignore it. Other keywords go to the loader (DataError lists them).
+    A file or folder that exists is read as your own data whatever its name ends in (an unsupported
+    type is then refused by name, not as an unknown task)."""
     common = dict(seed=seed, seed_size=seed_size, n_validation=n_validation, n_test=n_test)
     if name == "bundled":
         return _call(_bundled, name, data_dir=data_dir, **common, **kw)
@@ -493,7 +574,8 @@ def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=No
                      **{**(_SST2 if name == "sst2" else _TREC), **kw}, **common)
     if name.startswith("hub:"):
         return _call(_hub, name, name[4:], **common, **kw)
-    if name.startswith("file:") or name.lower().endswith(FILE_TYPES + SPREADSHEETS):
+    exists = bool(name.strip()) and os.path.exists(Path(data_dir) / name if data_dir else name)
+    if name.startswith("file:") or name.lower().endswith(FILE_TYPES + SPREADSHEETS) or exists:
         path = name[5:] if name.startswith("file:") else name
         return _call(_file, name, Path(data_dir) / path if data_dir else path, **common, **kw)
     raise DataError(f"unknown task {name!r}. Known: {', '.join(KNOWN_TASKS)}.")

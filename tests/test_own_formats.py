@@ -1,0 +1,154 @@
+"""Your own data as the real tools save it: Parquet and gzipped files (pandas, datasets, gzip), a
+bare NaN written by Python's json, a list column saved to CSV by pandas, a data folder short of a
+split file, a long read that says what it reads, and run folder names made safe. Every file here is
+written by the tool named in the test; nothing loads a model."""
+import gzip
+import json
+import re
+import sys
+
+import pytest
+
+from pada_lite.tasks.data import DataError, load_examples, load_task
+
+pd = pytest.importorskip("pandas")
+
+
+def rows(n=20, out=lambda i: "billing" if i % 2 else "shipping"):
+    return [{"input": f"ticket {i}: about my order", "output": out(i)} for i in range(n)]
+
+
+def plain(examples):
+    return [(ex.id, ex.input, ex.output, ex.tags) for ex in examples]
+
+
+# ---------------------------------------------------------------- 1. Parquet and gzip
+
+WRITERS = {   # file name -> writes the rows as that tool does
+    "x.jsonl.gz": lambda df, p: df.to_json(p, orient="records", lines=True),    # compression from the name
+    "x.json.gz": lambda df, p: df.to_json(p, orient="records"),                 # one JSON array on one line
+    "x.csv.gz": lambda df, p: df.to_csv(p, index=False),
+    "x.tsv.gz": lambda df, p: df.to_csv(p, sep="\t", index=False),
+    "x.parquet": lambda df, p: df.to_parquet(p),
+}
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_pandas_files_load_by_their_suffix_like_the_plain_file(tmp_path, name):
+    df = pd.DataFrame(rows())
+    WRITERS[name](df, tmp_path / name)
+    df.to_json(tmp_path / "x.jsonl", orient="records", lines=True)
+    task, splits = load_task(str(tmp_path / name), seed=1)
+    _, want = load_task(str(tmp_path / "x.jsonl"), seed=1)
+    assert task.name == "x" and sorted(task.labels) == ["billing", "shipping"]
+    assert [ex.input for ex in splits.test] == [ex.input for ex in want.test]
+    assert [ex.output for ex in splits.train] == [ex.output for ex in want.train]
+    assert all(re.fullmatch(r"x-\d+", ex.id) for ex in splits.train)   # not 'x.jsonl-3'
+    assert load_task(f"file:{tmp_path / name}", seed=1)[1].sizes() == splits.sizes()
+
+
+def test_gzip_and_json_modules_write_a_jsonl_gz_that_loads(tmp_path):
+    p = tmp_path / "tickets.jsonl.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as f:
+        for r in rows(6):
+            f.write(json.dumps(r) + "\n")
+    got = load_examples(p)
+    assert [ex.id for ex in got] == [f"tickets-{i}" for i in range(1, 7)]
+    assert got[2].output == "shipping"
+
+
+def test_datasets_to_json_and_to_parquet_load(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_list(rows(8))
+    ds.to_json(tmp_path / "d.jsonl.gz", compression="gzip")
+    ds.to_json(tmp_path / "d.json", lines=False)
+    ds.to_parquet(tmp_path / "d.parquet")
+    want = plain(load_examples(tmp_path / "d.json"))
+    assert plain(load_examples(tmp_path / "d.jsonl.gz")) == plain(load_examples(tmp_path / "d.parquet")) == want
+
+
+def test_a_datasets_classlabel_column_reads_as_its_names(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    features = datasets.Features(text=datasets.Value("string"),
+                                 label=datasets.ClassLabel(names=["negative", "positive"]))
+    ds = datasets.Dataset.from_dict({"text": ["great film", "dull film", "fine film"], "label": [1, 0, -1]},
+                                    features=features)
+    ds.to_parquet(tmp_path / "sst.parquet")
+    with pytest.raises(DataError, match=r"sst\.parquet, row 3: empty value in field 'label'"):   # -1: hidden
+        load_examples(tmp_path / "sst.parquet", input_field="text", output_field="label")
+    ds.select([0, 1]).to_parquet(tmp_path / "sst.parquet")
+    got = load_examples(tmp_path / "sst.parquet", input_field="text", output_field="label")
+    assert [ex.output for ex in got] == ["positive", "negative"]
+
+
+def test_parquet_rows_are_named_rows_and_empty_cells_refused(tmp_path):
+    df = pd.DataFrame(rows(6))
+    df.loc[2, "output"] = None
+    df.loc[4, "output"] = float("nan")   # pandas saves it as a null
+    df.to_parquet(tmp_path / "x.parquet")
+    with pytest.raises(DataError) as e:
+        load_examples(tmp_path / "x.parquet")
+    msg = str(e.value)
+    assert msg.startswith(f"{tmp_path / 'x.parquet'}, row 3: empty value in field 'output'. Fill it in or delete the "
+                          "row.") and "1 more row(s) have the same problem: row 5" in msg
+
+
+def test_parquet_list_tags_and_a_missing_column(tmp_path):
+    df = pd.DataFrame(rows(4))
+    df["tags"] = [["late"], [], ["late", "refund"], None]
+    df.to_parquet(tmp_path / "x.parquet")
+    assert [ex.tags for ex in load_examples(tmp_path / "x.parquet")] == [["late"], [], ["late", "refund"], []]
+    with pytest.raises(DataError, match=r"x\.parquet: missing field 'label' \(fields present: input, output, tags\)"):
+        load_examples(tmp_path / "x.parquet", output_field="label")
+
+
+def test_without_pyarrow_a_parquet_file_is_refused_with_how_to_convert_it(tmp_path, monkeypatch):
+    pd.DataFrame(rows(4)).to_parquet(tmp_path / "x.parquet")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)            # import pyarrow -> ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(DataError) as e:
+        load_task(str(tmp_path / "x.parquet"))
+    msg = str(e.value)
+    assert "\n" not in msg and "a Parquet file" in msg and "pip install pyarrow" in msg
+    assert "pandas.read_parquet('x.parquet').to_json('x.jsonl', orient='records', lines=True)" in msg
+
+
+def test_broken_parquet_and_gzip_files_say_so_in_one_line(tmp_path):
+    (tmp_path / "x.parquet").write_text("input,output\na,b\n")
+    with pytest.raises(DataError, match=r"x\.parquet: not a readable Parquet file \(.*\)\. Write it again"):
+        load_examples(tmp_path / "x.parquet")
+    (tmp_path / "x.jsonl.gz").write_text('{"input": "a", "output": "b"}\n')   # named .gz, never compressed
+    with pytest.raises(DataError, match=r"x\.jsonl\.gz: not a complete gzip file"):
+        load_examples(tmp_path / "x.jsonl.gz")
+    whole = gzip.compress(("\n".join(json.dumps(r) for r in rows(200)) + "\n").encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])   # an interrupted download
+    with pytest.raises(DataError, match=r"cut\.jsonl\.gz: not a complete gzip file"):
+        load_examples(tmp_path / "cut.jsonl.gz")
+
+
+def test_an_existing_file_of_another_type_is_refused_by_its_type_not_as_an_unknown_task(tmp_path):
+    (tmp_path / "notes.txt").write_text("input\toutput\n")
+    with pytest.raises(DataError, match=r"notes\.txt: unsupported file type '\.txt'.*\.parquet"):
+        load_task(str(tmp_path / "notes.txt"))
+
+
+@pytest.mark.parametrize("ext", [".parquet", ".jsonl.gz", ".csv.gz"])
+def test_split_folders_of_parquet_and_gzip_files(tmp_path, ext):
+    for s, n in (("train", 12), ("validation", 4), ("test", 4)):
+        df = pd.DataFrame([{"id": f"{s}{i}", **r} for i, r in enumerate(rows(n))])
+        df["input"] = df["input"] + f" ({s})"
+        {".parquet": lambda p: df.to_parquet(p), ".jsonl.gz": lambda p: df.to_json(p, orient="records", lines=True),
+         ".csv.gz": lambda p: df.to_csv(p, index=False)}[ext](tmp_path / f"{s}{ext}")
+    task, splits = load_task(str(tmp_path))
+    assert splits.sizes() == {"train": 12, "validation": 4, "test": 4} and task.name == tmp_path.name
+    task, splits = load_task(str(tmp_path / f"train{ext}"))      # one of the three: the other two join it
+    assert splits.sizes() == {"train": 12, "validation": 4, "test": 4} and task.name == tmp_path.name
+    assert f"validation{ext}" in splits.note and splits.validation[0].id == "validation0"
+
+
+def test_the_cli_takes_file_options_for_a_parquet_file(tmp_path, capsys):
+    from pada_lite.cli import main
+    pd.DataFrame(rows(6)).to_parquet(tmp_path / "x.parquet")
+    assert main(["evaluate", "--profile", "tiny", "--task", str(tmp_path / "x.parquet"), "--input-field", "message"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "x.parquet: missing field 'message'" in err and "--input-field" in err
