@@ -2,6 +2,7 @@
 bare NaN written by Python's json, a list column saved to CSV by pandas, a data folder short of a
 split file, a long read that says what it reads, and run folder names made safe. Every file here is
 written by the tool named in the test; nothing loads a model."""
+import csv
 import gzip
 import json
 import re
@@ -152,3 +153,80 @@ def test_the_cli_takes_file_options_for_a_parquet_file(tmp_path, capsys):
     assert main(["evaluate", "--profile", "tiny", "--task", str(tmp_path / "x.parquet"), "--input-field", "message"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "x.parquet: missing field 'message'" in err and "--input-field" in err
+
+
+# ---------------------------------------------------------------- 2. NaN, Infinity, lists saved as text
+
+def test_a_bare_nan_from_pythons_json_is_refused_with_its_line_and_field(tmp_path):
+    r = rows(6)
+    r[2]["output"], r[4]["output"], r[5]["input"] = float("nan"), float("nan"), float("inf")
+    p = tmp_path / "t.jsonl"
+    p.write_text("".join(json.dumps(x) + "\n" for x in r))   # json writes NaN and Infinity, pandas null
+    assert "NaN" in p.read_text() and "Infinity" in p.read_text()
+    with pytest.raises(DataError) as e:
+        load_examples(p)
+    msg = str(e.value)
+    assert msg.startswith(f"{p}, line 3: field 'output' holds NaN, a missing value. Fill it in or delete the line.")
+    assert "1 more row(s) have the same problem: line 5" in msg
+    assert "Also 1 row(s) with an Infinity value (first: line 6)" in msg
+
+
+def test_a_nan_stored_in_parquet_and_a_list_cell_are_refused_by_row(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({"input": ["a", "b", "c"], "output": pa.array([1.5, float("nan"), 2.0], from_pandas=False)})
+    pq.write_table(table, tmp_path / "nan.parquet")
+    with pytest.raises(DataError, match=r"nan\.parquet, row 2: field 'output' holds NaN, a missing value"):
+        load_examples(tmp_path / "nan.parquet")
+    pd.DataFrame({"input": ["a", "b"], "output": [["billing"], ["x", "y"]]}).to_parquet(tmp_path / "lists.parquet")
+    with pytest.raises(DataError, match=r"row 1: field 'output' holds a list, not text.*1 more row\(s\).*row 2"):
+        load_examples(tmp_path / "lists.parquet")
+
+
+def test_a_nan_in_a_json_array_names_its_record(tmp_path):
+    r = rows(5)
+    r[3]["output"] = float("nan")
+    p = tmp_path / "t.json"
+    with open(p, "w") as f:
+        json.dump(r, f)            # one line
+    with pytest.raises(DataError, match=r"t\.json, record 4 \(line 1\): field 'output' holds NaN.*delete the record"):
+        load_examples(p)
+
+
+def test_a_nan_id_counts_as_no_id(tmp_path):
+    r = [{"id": float("nan"), **x} for x in rows(3)]
+    p = tmp_path / "t.jsonl"
+    p.write_text("".join(json.dumps(x) + "\n" for x in r))
+    assert [ex.id for ex in load_examples(p)] == ["t-1", "t-2", "t-3"]
+
+
+def test_a_list_column_saved_to_csv_by_pandas_is_refused_as_an_answer(tmp_path):
+    df = pd.DataFrame(rows(5))
+    df["output"] = [["account"], ["billing"], ["account", "billing"], ["billing"], []]
+    df.to_csv(tmp_path / "t.csv", index=False)
+    assert "['account']" in (tmp_path / "t.csv").read_text()
+    with pytest.raises(DataError) as e:
+        load_task(str(tmp_path / "t.csv"))
+    msg = str(e.value)
+    assert msg.startswith(f"{tmp_path / 't.csv'}, line 2: field 'output' holds \"['account']\", which looks like a "
+                          "list saved as text.") and "df.explode('output')" in msg
+    assert "4 more row(s) have the same problem: line 3, line 4, line 5, line 6" in msg   # '[]' too
+    assert load_task(str(tmp_path / "t.csv"), answer_type="text")[0].name == "t"   # a list may be a text answer
+
+
+def test_a_json_list_written_by_the_csv_module_is_refused_and_list_tags_are_read(tmp_path):
+    p = tmp_path / "t.csv"
+    with open(p, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["input", "output", "tags"])
+        for i in range(4):
+            w.writerow([f"ticket {i}", "billing" if i != 2 else json.dumps(["billing"]), str(["late", "refund"])])
+    with pytest.raises(DataError, match=r"t\.csv, line 4: field 'output' holds '\[\"billing\"\]', which looks like a "
+                                        r"list saved as text"):
+        load_examples(p)
+    with open(p, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["input", "output", "tags"])
+        w.writerows([["a", "[citation needed]", "['late', 'refund']"], ["b", "x", "[]"]])
+    got = load_examples(p)
+    assert got[0].output == "[citation needed]" and got[0].tags == ["late", "refund"] and got[1].tags == []

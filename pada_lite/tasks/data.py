@@ -15,15 +15,18 @@ Every bad input raises `DataError`; its message names the file, the line (1-base
 file the row, counted from 1) and the field, and says what to do, quoting at most a few dozen
 characters of any value. Options are named as Python keywords (`input_field=`); the CLI rewrites
 them into its flags. It deliberately does not tokenize, build prompts (see `tasks/spec.py`), clean
-or deduplicate text, or guess its way past a broken file: it stops and says where.
+or deduplicate text, or guess its way past a broken file: it stops and says where. A missing value
+(null, NaN) is refused, never filled in; a list saved as text is refused as an answer, never split.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
 from __future__ import annotations
 
+import ast
 import csv
 import inspect
 import io
 import json
+import math
 import os
 import random
 import re
@@ -323,10 +326,26 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
             problems.add("a field that is not text", n, f"field '{f}' holds a {type(v).__name__}, not text. "
                          "Make it a string.")
             return None
+        if isinstance(v, float) and math.isnan(v):   # Python's json writes float('nan') as a bare NaN
+            problems.add("a NaN value", n, f"field '{f}' holds NaN, a missing value. Fill it in or delete the "
+                         f"{n.kind}.")
+            return None
+        if isinstance(v, float) and math.isinf(v):   # ... and float('inf') as Infinity
+            problems.add("an Infinity value", n, f"field '{f}' holds {'-' if v < 0 else ''}Infinity, not a value "
+                         f"to learn. Fix it or delete the {n.kind}.")
+            return None
         if role != "target" and (v is None or not str(v).strip()):
             problems.add("an empty value", n, f"empty value in field '{f}'. Fill it in or delete the {n.kind}.")
             return None
         vals[role] = None if v is None else str(v).strip()
+    # a list column saved as text ("['account']", pandas' to_csv) is no label or number; a text
+    # task's answer may well be a list written out, so it is left alone
+    if not isinstance(task, TextTask) and _list_literal(vals["output"]) is not None:
+        problems.add("a list saved as text", n, f"field '{output_field}' holds {quote(vals['output'])}, which looks "
+                     f"like a list saved as text. Give one answer per {n.kind} (pandas: "
+                     f"df.explode('{output_field}') before saving), or set answer_type='text' if the list is the "
+                     "answer.")
+        return None
     # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
     if isinstance(task, NumberTask) and task.marker in vals["output"]:
         final, solution = split_solution(vals["output"], task.marker)
@@ -338,7 +357,9 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
         vals["target"] = vals.get("target") or solution
         vals["output"] = final
     # 3. id: given, or generated from the file name and the line (or record) number
-    eid = str(row.get(id_field) or "").strip() or f"{_stem(path)}-{n.number}"
+    raw = row.get(id_field)
+    raw = None if isinstance(raw, float) and not math.isfinite(raw) else raw   # a NaN id is no id
+    eid = str(raw or "").strip() or f"{_stem(path)}-{n.number}"
     if eid in seen:
         problems.add("a duplicate id", n, f"duplicate id {quote(eid)} in field '{id_field}' (also on {seen[eid]}). "
                      f"Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
@@ -352,9 +373,10 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
                      "repeated input can land in training and test at once (leakage): delete one of the lines.")
         return None
     texts[key] = (n, vals["output"])
-    # 4. tags: a list, or 'a;b' text (CSV)
+    # 4. tags: a list, or 'a;b' text (CSV), or a list saved as text ("['a', 'b']", pandas' to_csv)
     tags = row.get(tags_field) or []
-    tags = tags.split(";") if isinstance(tags, str) else tags
+    if isinstance(tags, str):
+        tags = items if (items := _list_literal(tags)) is not None else tags.split(";")
     if not isinstance(tags, list):
         problems.add("bad tags", n, f"field '{tags_field}' must be a list or 'a;b' text, got {quote(tags)}.")
         return None
@@ -372,6 +394,21 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
 
 def _field_of(needed: dict, role: str) -> str:
     return next(f for f, r in needed.items() if r == role)
+
+
+def _list_literal(text: str) -> list | None:
+    """The list a text spells when the whole of it is a Python or JSON list literal ("['account']",
+    '["a", "b"]', what pandas' to_csv and json.dumps write for a list), else None."""
+    t = text.strip()
+    if not (t.startswith("[") and t.endswith("]")):
+        return None
+    for parse in (ast.literal_eval, json.loads):
+        try:
+            v = parse(t)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        return v if isinstance(v, list) else None
+    return None
 
 
 # ---------------------------------------------------------------- hub datasets
