@@ -230,3 +230,23 @@ def test_a_json_list_written_by_the_csv_module_is_refused_and_list_tags_are_read
         w.writerows([["a", "[citation needed]", "['late', 'refund']"], ["b", "x", "[]"]])
     got = load_examples(p)
     assert got[0].output == "[citation needed]" and got[0].tags == ["late", "refund"] and got[1].tags == []
+
+
+# ---------------------------------------------------------------- 3. folders, long reads, run names
+
+def test_a_data_folder_without_a_split_file_names_it_and_what_was_found(tmp_path):
+    df = pd.DataFrame(rows(6))
+    for s in ("train", "test"):
+        df.to_csv(tmp_path / f"{s}.csv", index=False)
+    with pytest.raises(DataError) as e:
+        load_task(str(tmp_path))
+    msg = str(e.value)
+    assert "validation.csv is missing (found: test.csv, train.csv)" in msg and "\n" not in msg
+    df.to_csv(tmp_path / "val.csv", index=False)
+    with pytest.raises(DataError, match=r"validation\.csv is missing .*Rename val\.csv to validation\.csv\."):
+        load_task(f"file:{tmp_path}")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataError, match=r"empty: a data folder needs train, validation and test files .* it holds no "
+                                        r"data files"):
+        load_task(str(empty))

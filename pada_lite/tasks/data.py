@@ -522,8 +522,10 @@ def _hub(dataset_id, *, seed, seed_size, n_validation, n_test, input_field="text
 
 def _split_files(p: Path) -> list[Path] | None:
     """train/validation/test files next to (or inside) p, when p is a folder or one of them: of p's
-    own type, or in a folder of the first type in FILE_TYPES that has all three (else a DataError); a
-    file without its two siblings is no split file (None: it is split here). It does not mix types."""
+    own type, or in a folder of the first type in FILE_TYPES that has all three. A folder without
+    them is a DataError naming the missing file(s) and the data files it holds; a file without its
+    two siblings is no split file (None: it is split here). It does not mix types, nor read
+    dev/val files as validation (it says to rename them)."""
     if not p.is_dir() and not (p.is_file() and _stem(p) in SPLITS):
         return None
     d = p if p.is_dir() else p.parent
@@ -533,8 +535,21 @@ def _split_files(p: Path) -> list[Path] | None:
             return files
     if not p.is_dir():
         return None
-    raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv, .tsv, any of "
-                    "them .gz, or .parquet).")
+    found = sorted(f.name for f in d.iterdir() if f.is_file() and file_type(f) in FILE_TYPES)
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    ext = max(FILE_TYPES, key=lambda t: sum((d / f"{s}{t}").is_file() for s in SPLITS))   # the likeliest type
+    missing = [s for s in SPLITS if not (d / f"{s}{ext}").is_file()]
+    if len(missing) == len(SPLITS):
+        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv, .tsv, any "
+                        f"of them .gz, or .parquet); it holds {shown or 'no data files'}. Name them so, or pass one "
+                        "file (file:<folder>/<name>) to have it split.")
+    renames = [f"{a}{ext} to validation{ext}" for a, s in _ALIASES.items() if s == "validation" and "validation"
+               in missing and (d / f"{a}{ext}").is_file()]
+    names = " and ".join(f"{s}{ext}" for s in missing)
+    raise DataError(f"{p}: a data folder needs train, validation and test files; {names} "
+                    f"{'is' if len(missing) == 1 else 'are'} missing (found: {shown}). "
+                    + (f"Rename {renames[0]}." if renames else
+                       f"Add {'it' if len(missing) == 1 else 'them'}, or pass one file to have it split."))
 
 
 def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
