@@ -7,9 +7,11 @@ import gzip
 import json
 import re
 import sys
+from types import SimpleNamespace
 
 import pytest
 
+from pada_lite.tasks import data
 from pada_lite.tasks.data import DataError, load_examples, load_task
 
 pd = pytest.importorskip("pandas")
@@ -250,3 +252,47 @@ def test_a_data_folder_without_a_split_file_names_it_and_what_was_found(tmp_path
     with pytest.raises(DataError, match=r"empty: a data folder needs train, validation and test files .* it holds no "
                                         r"data files"):
         load_task(str(empty))
+
+
+def test_a_long_file_says_what_it_reads_before_reading_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(data, "ANNOUNCE_LINES", 100)      # the same rule as 10,000 lines, at a test's size
+    df = pd.DataFrame(rows(150))
+    df.to_csv(tmp_path / "big.csv", index=False)
+    df.to_parquet(tmp_path / "big.parquet")
+    df.to_json(tmp_path / "big.jsonl.gz", orient="records", lines=True)
+    df.head(50).to_csv(tmp_path / "small.csv", index=False)
+    for name in ("big.csv", "big.parquet", "big.jsonl.gz", "small.csv"):
+        load_task(str(tmp_path / name))
+    out = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(rf"reading {re.escape(str(tmp_path / 'big.csv'))} \(\d+ kB, 151 lines\) \.\.\.", out[0])
+    assert re.fullmatch(r"reading .*big\.parquet \(\d+ kB, 150 rows\) \.\.\.", out[1])
+    assert re.fullmatch(r"reading .*big\.jsonl\.gz \(\d+ kB compressed, 150 lines\) \.\.\.", out[2])
+    assert len(out) == 3                                   # the small file is read silently
+
+
+def test_measuring_many_examples_says_so_first(monkeypatch, capsys):
+    from pada_lite.student import workflow
+    from pada_lite.student.profiles import get_profile
+    from pada_lite.tasks.spec import Example, LabelTask
+    from pada_lite.tasks.splits import Splits
+    monkeypatch.setattr(workflow, "ANNOUNCE_LINES", 10)
+    monkeypatch.setattr(workflow, "load_tokenizer", lambda *a, **k: None)
+    monkeypatch.setattr(workflow, "fit_splits", lambda task, tok, splits, *a: (splits, 0))
+    exs = [Example(f"e{i}", f"text {i}", "a") for i in range(12)]
+    wf = workflow.Workflow(get_profile("tiny"), LabelTask("t", ["a", "b"]), Splits(exs[:8], exs[8:10], exs[10:]))
+    wf.fit_lengths()
+    assert capsys.readouterr().out == ("measuring 12 examples in the student's tokens (the tiny profile's max_len is "
+                                       "192) ...\n")
+
+
+def test_token_counts_tokenize_each_distinct_text_once_and_count_the_same():
+    from pada_lite.student.lengths import _token_counts
+    calls = []
+
+    class Tok:   # stands in for a tokenizer: one token per word
+        def __call__(self, texts, add_special_tokens=True, return_attention_mask=True):
+            calls.append((list(texts), add_special_tokens, return_attention_mask))
+            return SimpleNamespace(input_ids=[t.split() for t in texts])
+    texts = ["billing", "shipping", "billing", "a b c", "billing"]
+    assert _token_counts(Tok(), texts) == [1, 1, 1, 3, 1]
+    assert calls == [(["billing", "shipping", "a b c"], False, False)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import gzip
 import inspect
 import io
 import json
@@ -251,6 +252,28 @@ def _class_names_of(schema) -> dict[str, list[str]]:
         return {}
 
 
+ANNOUNCE_LINES = 10_000   # a file with this many lines (Parquet: rows) or more says so before it is read
+
+
+def _announce(path: Path, kind: str) -> None:
+    """One line before a long read: the file, its size and its lines (Parquet: rows), when it has
+    ANNOUNCE_LINES or more. Counting is one pass over the bytes (a Parquet file's footer); a file that
+    cannot be counted is left to the reader to complain about."""
+    try:
+        size = path.stat().st_size
+        if kind == ".parquet":
+            import pyarrow.parquet as pq
+            n, unit = pq.ParquetFile(path).metadata.num_rows, "rows"
+        else:
+            with (gzip.open if kind.endswith(".gz") else open)(path, "rb") as f:
+                n, unit = sum(b.count(b"\n") for b in iter(lambda: f.read(1 << 20), b"")), "lines"
+    except Exception:   # missing, unreadable, not gzip, no pyarrow: the reader's message says which
+        return
+    if n >= ANNOUNCE_LINES:
+        mb = f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB"
+        print(f"reading {path} ({mb}{' compressed' if kind.endswith('.gz') else ''}, {n:,} {unit}) ...", flush=True)
+
+
 _HINTS = {"input": "input_field= to the column that holds the input text",
           "output": "output_field= to the column that holds the answer",
           "target": "target_field= to the column that holds the training target, or leave it None"}
@@ -270,6 +293,7 @@ def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, lis
     plain = ext.removesuffix(".gz")
     if delimiter is not None and plain not in (".csv", ".tsv"):
         raise DataError(f"{path}: delimiter={delimiter!r} applies only to .csv/.tsv files.")
+    _announce(path, ext)
     if ext == ".parquet":
         return _parquet_rows(path)
     if plain in (".csv", ".tsv"):
