@@ -204,8 +204,12 @@ def _workflow(args):
 
 
 def _name_run(args, wf) -> str:
-    """--run, else `<command>-<profile>-<task>-<date>-<time>`; kept in `args.run` for the exit messages."""
-    args.run = args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """--run, else `<command>-<profile>-<task>-<date>-<time>` made safe as one folder name that --run
+    accepts (a task named after 'my data.csv' gives '...-my-data-...'); kept in `args.run` for the exit
+    messages."""
+    from pada_lite.loop.runs import safe_name
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    args.run = args.run or safe_name(f"{args.command}-{wf.profile.name}-{wf.task.name}-{stamp}")
     return args.run
 
 

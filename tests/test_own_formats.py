@@ -296,3 +296,19 @@ def test_token_counts_tokenize_each_distinct_text_once_and_count_the_same():
     texts = ["billing", "shipping", "billing", "a b c", "billing"]
     assert _token_counts(Tok(), texts) == [1, 1, 1, 3, 1]
     assert calls == [(["billing", "shipping", "a b c"], False, False)]
+
+
+def test_default_run_folder_names_are_safe_folder_names(tmp_path):
+    from pada_lite.cli import _name_run, _run_name
+    from pada_lite.loop.runs import safe_name
+    df = pd.DataFrame(rows(10))
+    df.to_parquet(tmp_path / "my données (v2).parquet")
+    task, _ = load_task(str(tmp_path / "my données (v2).parquet"))
+    assert task.name == "my données (v2)"                # the task keeps its name for people ...
+    args = SimpleNamespace(run=None, command="evaluate")
+    name = _name_run(args, SimpleNamespace(profile=SimpleNamespace(name="tiny"), task=task))
+    assert re.fullmatch(r"evaluate-tiny-my-donnees-v2-\d{8}-\d{6}", name)   # ... the folder a safe one
+    assert _run_name(name) == name == args.run                               # --run NAME resumes it
+    assert safe_name("a / b\\c:d*e?") == "a-b-c-d-e" and safe_name(" ..x..") == "x" and safe_name("!!") == "run"
+    args = SimpleNamespace(run="mine", command="run")
+    assert _name_run(args, None) == "mine"                                   # a given --run stays as typed
