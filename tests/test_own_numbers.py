@@ -1,7 +1,11 @@
 """Number answers in your own data: one grammar for "exactly one number", read the same way in gold
 answers (plain, or after '####') and in the student's replies (after their last '####')."""
+import json
+
 import pytest
 
+from pada_lite.files import DataError
+from pada_lite.tasks.data import load_examples, load_task
 from pada_lite.tasks.spec import Example, NumberTask, number_problem, parse_number, quote, split_solution
 
 # text -> the number a person reads in it, as the kit writes it
@@ -84,3 +88,130 @@ def test_a_plain_gold_with_unit_words_trains_on_the_marker_and_its_number():
     msg = task.validate_gold(Example("b", "q", "9:5"))
     assert "'9:5' is not one number: a ratio or a time" in msg and "'9 apples'" in msg
     assert "is not a number" in task.validate_gold(Example("c", "q", "Mrs. Hilt"))
+
+
+# ---------------------------------------------------------------- your own file: rows in ASDiv's style
+
+# (passage, question, answer) as ASDiv writes them: plain answers, most with unit words
+ASDIV_STYLE = [
+    ("Seven red apples and two green apples are in the basket.", "How many apples are in the basket?", "9 apples"),
+    ("Ellen has six more balls than Marin. Marin has nine balls.", "How many balls does Ellen have?", "15 balls"),
+    ("A class has 18 boys and 10 girls.", "What is the ratio of boys to girls?", "9:5"),
+    ("Ann is 3 times as old as Ben. Their ages add up to 60.", "How old are Ann and Ben?", "45 years old; 15 years old"),
+    ("The bus leaves at 2:45 p.m. and the ride takes 45 minutes.", "When does the bus arrive?", "3:30 p.m."),
+    ("Tom ate 7 of the 9 slices.", "What fraction of the pizza did Tom eat?", "7/9"),
+    ("Three consecutive numbers add up to 24.", "What are the numbers?", "7; 8; 9"),
+    ("Mrs. Hilt read 5 books and Mr. Hilt read 3.", "Who read more books?", "Mrs. Hilt"),
+    ("A shop sold 1,234 pens last year.", "How many pens did the shop sell?", "1,234 pens"),
+    ("A rope is 12 m long; 4.5 m are cut off.", "How long is the rope now?", "7.5 m"),
+    ("Sara had $20 and spent $12.75.", "How much money does Sara have left?", "$7.25"),
+    ("The temperature was -3 degrees and fell by 5 degrees.", "What is the temperature now?", "-8 degrees"),
+    ("A jar holds 2,000 beads; a box holds 1,000 jars.", "How many beads are in a box?", "2e6 beads"),
+    ("Kim ran 12 km on Monday and 8 km/hour on Tuesday for 2 hours.", "How far did Kim run?", "28 km"),
+    ("Jake did 30 push-ups and then 32 more.", "How many push-ups did Jake do?", "62 push-ups"),
+    ("Ben bought 15 tee-shirts and 3 caps.", "How many tee-shirts did Ben buy?", "15 tee-shirts"),
+    ("Half of the 50 pupils walk to school.", "What percent of the pupils walk?", "50%"),
+    ("Anna has 14 plums and Paul has 7 plums.", "How many plums do they have together?", "21 plums"),
+    ("A box has 5 red and 4 blue pens.", "How many pens are in the box?", "9"),
+    ("Each of 6 shelves holds 8 books.", "How many books are on the shelves?", "48 books"),
+]
+GOLDS = ["9", "15", None, None, None, None, None, None, "1234", "7.5", "7.25", "-8", "2000000", "28", "62", "15",
+         "50", "21", "9", "48"]
+BAD_LINES = [3, 4, 5, 6, 7, 8]
+
+
+def write_asdiv_style(path, marker=""):
+    """The conversion a user writes for ASDiv: passage and question joined into one input."""
+    with open(path, "w", encoding="utf-8") as f:
+        for passage, question, answer in ASDIV_STYLE:
+            f.write(json.dumps({"body": passage, "input": f"{passage} {question}", "answer": marker + answer}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("marker", ["", "#### "])
+def test_own_file_refuses_answers_that_are_not_one_number_counting_them(tmp_path, marker):
+    p = write_asdiv_style(tmp_path / "asdiv.jsonl", marker)
+    with pytest.raises(DataError) as err:
+        load_task(str(p), answer_type="number", output_field="answer")
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"{p}, line 3: ")
+    found = "has '####' but '9:5' after it is not one number" if marker else "bad value in field 'answer': gold answer '9:5' is not one number"
+    assert found in msg and "a ratio or a time" in msg, msg
+    assert "5 more row(s) have the same problem: line 4, line 5, line 6, line 7, line 8." in msg, msg
+    assert "bad_answers='drop'" in msg
+
+
+@pytest.mark.parametrize("marker", ["", "#### "])
+def test_own_file_drops_them_on_request_with_one_line(tmp_path, marker):
+    p = write_asdiv_style(tmp_path / "asdiv.jsonl", marker)
+    task, sp = load_task(str(p), answer_type="number", output_field="answer", bad_answers="drop",
+                         n_validation=2, n_test=2)
+    assert sum(sp.sizes().values()) == len(ASDIV_STYLE) - len(BAD_LINES)
+    assert sp.note == (f"{p}: left out 6 of 20 rows, as asked: their answer is not one number "
+                       "(line 3, line 4, line 5, line 6, line 7, ...)")
+    got = {ex.id: ex for s in ("train", "validation", "test") for ex in getattr(sp, s)}
+    want = {f"asdiv-{i}": g for i, g in enumerate(GOLDS, 1) if g is not None}
+    assert {i: ex.output for i, ex in got.items()} == want
+    first = got["asdiv-1"]
+    assert first.output == "9" and task.target(first) == f"#### 9{' apples' if marker else ''}"
+    assert task.parse(task.target(first)) == "9" and first.meta == {"body": ASDIV_STYLE[0][0]}
+    # load_examples prints the same line
+    assert len(load_examples(p, output_field="answer", task=NumberTask(), bad_answers="drop")) == 14
+
+
+def test_load_examples_prints_the_line_when_it_drops(tmp_path, capsys):
+    p = write_asdiv_style(tmp_path / "asdiv.jsonl")
+    load_examples(p, output_field="answer", task=NumberTask(), bad_answers="drop")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == [f"{p}: left out 6 of 20 rows, as asked: their answer is not one number "
+                   "(line 3, line 4, line 5, line 6, line 7, ...)"]
+
+
+def test_drop_leaves_other_problems_and_a_file_of_bad_answers_refused(tmp_path):
+    p = tmp_path / "a.jsonl"
+    rows = [{"input": "q1", "output": "9:5"}, {"input": "q2", "output": "3"}, {"input": "q2", "output": "4"}]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(DataError, match=r"a\.jsonl, line 3: the same 'input' as line 2"):
+        load_examples(p, task=NumberTask(), bad_answers="drop")            # a repeated input is still refused
+    p.write_text(json.dumps({"input": "q", "output": "7/9"}) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"a\.jsonl, line 1: .*'7/9' is not one number: a fraction"):
+        load_examples(p, task=NumberTask(), bad_answers="drop")            # nothing would be left
+
+
+def test_bad_answers_option_is_checked(tmp_path):
+    p = write_asdiv_style(tmp_path / "asdiv.jsonl")
+    with pytest.raises(DataError, match=r"bad_answers='skip': use 'refuse' .* or 'drop'"):
+        load_task(str(p), answer_type="number", output_field="answer", bad_answers="skip")
+    with pytest.raises(DataError, match=r"bad_answers= applies only to answer_type='number'"):
+        load_task(str(p), output_field="answer", bad_answers="drop")
+    with pytest.raises(DataError, match=r"bad_answers='skip'"):
+        load_examples(p, output_field="answer", task=NumberTask(), bad_answers="skip")
+    task, sp = load_task(str(p), output_field="answer", bad_answers="refuse")   # the default: fine anywhere
+    assert "9:5" in task.labels
+
+
+def test_split_files_each_say_what_they_left_out(tmp_path):
+    for s, k in (("train", 0), ("validation", 1), ("test", 2)):
+        rows = [{"input": f"{s} q{i}", "output": "7; 8" if i == k else str(i)} for i in range(4)]
+        (tmp_path / f"{s}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    task, sp = load_task(f"file:{tmp_path}", answer_type="number", bad_answers="drop")
+    assert sp.sizes() == {"train": 3, "validation": 3, "test": 3}
+    assert sp.note.splitlines() == [f"{tmp_path / s}.jsonl: left out 1 of 4 rows, as asked: their answer is not one "
+                                    f"number (line {k + 1})" for s, k in (("train", 0), ("validation", 1), ("test", 2))]
+
+
+def test_cli_refuses_in_flags_and_drops_on_request(tmp_path, monkeypatch, capsys):
+    from pada_lite.cli import _workflow, build_parser, main
+    monkeypatch.setenv("PADA_RUNS", str(tmp_path / "runs"))
+    p = write_asdiv_style(tmp_path / "asdiv.jsonl", "#### ")
+    argv = ["--task", str(p), "--output-field", "answer", "--answer-type", "number", "--profile", "tiny"]
+    assert main(["evaluate", "--quiet"] + argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "asdiv.jsonl, line 3: field 'answer' has '####' but '9:5'" in err and "--bad-answers drop" in err
+    assert "bad_answers" not in err
+    wf = _workflow(build_parser().parse_args(["run"] + argv + ["--bad-answers", "drop"]))
+    assert sum(wf.splits.sizes().values()) == 14
+    assert "left out 6 of 20 rows, as asked: their answer is not one number" in capsys.readouterr().out
+    assert main(["evaluate", "--quiet", "--task", str(p), "--bad-answers", "drop"]) == 2
+    assert "--bad-answers applies only to number answers" in capsys.readouterr().err
