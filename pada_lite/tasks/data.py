@@ -2,7 +2,9 @@
 
 What it does:
 - `load_examples`: a .jsonl, .json (an array), .csv or .tsv file -> `Example`s, checked row by row
-  (a CSV's delimiter sniffed from its header; GSM8K's '#### N' answers split into gold and target).
+  (a CSV's delimiter sniffed from its header; GSM8K's '#### N' answers split into gold and target;
+  a number answer must be exactly one number, `spec.parse_number`: rows where it is not are
+  refused together, or left out and counted with `bad_answers="drop"`).
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
