@@ -242,7 +242,7 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
         ex = _example(path, n, row, needed, output_field, id_field, tags_field, task, used, seen, texts, problems)
         if ex is not None:
             out.append((n, ex))
-    if bad_answers == "drop" and (note := _dropped(path, problems, out)):
+    if bad_answers == "drop" and (note := _dropped(path, problems, out, len(rows), output_field)):
         notes.append(note)
     problems.check()
     return out
@@ -331,10 +331,14 @@ def _number_answer(vals: dict, task: NumberTask, field: str) -> str | None:
     return None
 
 
-def _dropped(path: Path, problems: Problems, examples: list) -> str:
+def _dropped(path: Path, problems: Problems, examples: list, rows: int, field: str) -> str:
     """Take the rows whose answer is not one number out of `problems`: the line that says so, or ''."""
     items = problems.found.get(NOT_ONE_NUMBER, [])
-    if not items or not examples:   # every row bad: nothing would be left, so refuse as usual
+    if len(items) == rows:
+        raise DataError(f"{path}: no row's answer is one number ({rows} row(s), the first {items[0][0]}), so leaving "
+                        f"them out (bad_answers='drop') leaves nothing. Check that field '{field}' holds the answers "
+                        "(output_field=) and that they are numbers.")
+    if not items or not examples:   # the other rows have problems of their own: refuse, naming them all
         return ""
     del problems.found[NOT_ONE_NUMBER]
     shown = ", ".join(str(w) for w, _ in items[:5]) + (", ..." if len(items) > 5 else "")
