@@ -99,8 +99,12 @@ def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
     f.add_argument("--input-field", default=None, help="the column holding the model's input (default: input)")
     f.add_argument("--output-field", default=None, help="the column holding the answer (default: output)")
     f.add_argument("--answer-type", default=None, choices=["label", "number", "text"],
-                   help="default: label. number: the answer is a number, or a worked solution ending in '#### N' "
-                   "(GSM8K's format): then N is the gold answer and the whole solution is what the student trains on")
+                   help="default: label. number: the answer is one number (unit words after it are fine: '9 apples'), "
+                   "or a worked solution ending in '#### N' (GSM8K's format): then N is the gold answer and the whole "
+                   "solution is what the student trains on")
+    f.add_argument("--bad-answers", default=None, choices=["refuse", "drop"],
+                   help="number answers: a row whose answer is not exactly one number ('9:5', '3/4', '7; 8; 9'): "
+                   "refuse the file, naming the rows (default), or leave such rows out, with a count on screen")
     f.add_argument("--labels", default=None, help="comma-separated allowed labels (default: those in the file; "
                    "label answers only)")
     f.add_argument("--description", default=None, help="one or two sentences on the task, for the teacher")
@@ -111,14 +115,14 @@ def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
     p.add_argument("--n-test", type=_size, default=None, help="test split: a fraction (0.2), a percentage (20%%) or a count")
 
 
-_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description", "delimiter")
+_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description", "delimiter", "bad_answers")
 _SIZES = ("n_validation", "n_test")
 # how an option is written in Python (the loaders' messages) -> on this command line
 _FLAGS = {"input_field": "--input-field", "output_field": "--output-field", "answer_type": "--answer-type",
           "labels": "--labels", "description": "--description", "delimiter": "--delimiter",
           "n_validation": "--n-validation", "n_test": "--n-test", "validation": "--n-validation",
           "test": "--n-test", "seed_size": "--seed-size", "long_inputs": "--long-inputs", "max_len": "--max-len",
-          "shots": "--shots", "chunk": "--chunk"}
+          "shots": "--shots", "chunk": "--chunk", "bad_answers": "--bad-answers"}
 
 
 def in_flags(message: str) -> str:
@@ -155,6 +159,9 @@ def _check(args, profile) -> None:
     if args.labels is not None and (args.answer_type or "label") != "label":
         raise UsageError(f"--labels applies only to label answers (--answer-type label); these answers are "
                          f"{args.answer_type}s: drop --labels")
+    if args.bad_answers is not None and args.answer_type != "number":
+        raise UsageError(f"--bad-answers applies only to number answers (--answer-type number); these answers are "
+                         f"{args.answer_type or 'label'}s: drop --bad-answers")
     if args.labels is not None and len([x for x in args.labels.split(",") if x.strip()]) < 2:
         raise UsageError(f"--labels {args.labels!r}: give at least two labels, comma-separated (billing,shipping)")
     if args.description is not None and not args.description.strip():

@@ -3,8 +3,9 @@
 What it does:
 - `load_examples`: a .jsonl, .json (an array), .csv or .tsv file (any of them gzipped: .jsonl.gz, ...)
   or a .parquet file -> `Example`s, checked row by row (a CSV's delimiter sniffed from its header;
-  GSM8K's '#### N' answers split into gold and target). Parquet is read with pyarrow; without it,
-  one line says how to convert the file.
+  GSM8K's '#### N' answers split into gold and target; a number answer must be exactly one number,
+  `spec.parse_number`: rows where it is not are refused together, or left out and counted with
+  `bad_answers="drop"`). Parquet is read with pyarrow; without it, one line says how to convert the file.
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
@@ -38,7 +39,8 @@ from pathlib import Path
 from pada_lite.tasks import bundled
 from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
 from pada_lite.tasks.splits import SPLITS, Splits, make_splits, parse_size, subsample, take
-from pada_lite.tasks.spec import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
+from pada_lite.tasks.spec import (Example, LabelTask, NumberTask, Task, TextTask, normalize_text, number_problem,
+                                  parse_number, split_solution)
 
 # what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
 # files.py, `Splits`, `make_splits` and `parse_size` in splits.py
@@ -101,7 +103,7 @@ class Problems:
         where, message = items[0]
         more = ""
         if len(items) > 1:
-            shown = ", ".join(str(w) for w, _ in items[1:6]) + (", ..." if len(items) > 6 else "")
+            shown = ", ".join(str(w) for w, _ in items[1:6]) + (" and more" if len(items) > 6 else "")
             more = f" {len(items) - 1} more row(s) have the same problem: {shown}."
         also = "; ".join(f"{len(v)} row(s) with {k} (first: {v[0][0]})" for k, v in others)
         raise DataError(f"{self.path}, {where}: {message}{more}" + (f" Also {also}." if also else ""))
@@ -303,19 +305,30 @@ def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, lis
 
 
 def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
-                  target_field=None, task: Task | None = None, delimiter: str | None = None) -> list[Example]:
+                  target_field=None, task: Task | None = None, delimiter: str | None = None,
+                  bad_answers: str = "refuse") -> list[Example]:
     """A .jsonl, .json (array), .csv or .tsv file -> Examples. Unknown columns go to `meta`; `task`
     checks each gold answer. A CSV's delimiter is sniffed from its header unless given. With a
-    NumberTask, an answer that ends in '#### N' (GSM8K's format) means gold N and trains on the
-    whole solution."""
-    return [ex for _, ex in _load_examples(Path(path), input_field, output_field, id_field, tags_field,
-                                           target_field, task, delimiter)]
+    NumberTask, each answer must be exactly one number (`spec.parse_number`'s grammar): a plain one
+    ('9 apples' means gold 9, trained on '#### 9') or a worked solution whose last '####' line holds
+    it (GSM8K's format: gold N, trained on the whole solution). Rows whose answer is not one number
+    are refused together (`bad_answers="refuse"`), or left out with one printed line that counts them
+    (`bad_answers="drop"`)."""
+    _bad_answers(bad_answers, isinstance(task, NumberTask))
+    notes = []
+    got = _load_examples(Path(path), input_field, output_field, id_field, tags_field, target_field, task, delimiter,
+                         bad_answers, notes)
+    for note in notes:
+        print(note)
+    return [ex for _, ex in got]
 
 
 def _load_examples(path: Path, input_field, output_field, id_field, tags_field, target_field, task,
-                   delimiter) -> list[tuple[Where, Example]]:
+                   delimiter, bad_answers="refuse", notes=None) -> list[tuple[Where, Example]]:
     """(where, Example) per example: `load_examples`, keeping where each one came from. Every row is
-    checked; the problems found are reported together (`Problems`), the first row's in full."""
+    checked; the problems found are reported together (`Problems`), the first row's in full. With
+    `bad_answers="drop"`, rows whose answer is not one number are left out and `notes` gets a line
+    saying how many and where (unless every row is such: that is refused)."""
     needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
     header, rows = _file_rows(path, delimiter)
     at = str(path) if file_type(path) == ".parquet" else f"{path}, line 1"
@@ -331,6 +344,8 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
         ex = _example(path, n, row, needed, output_field, id_field, tags_field, task, used, seen, texts, problems)
         if ex is not None:
             out.append((n, ex))
+    if bad_answers == "drop" and (note := _dropped(path, problems, out, len(rows), output_field)):
+        notes.append(note)
     problems.check()
     return out
 
@@ -370,16 +385,12 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
                      f"df.explode('{output_field}') before saving), or set answer_type='text' if the list is the "
                      "answer.")
         return None
-    # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
-    if isinstance(task, NumberTask) and task.marker in vals["output"]:
-        final, solution = split_solution(vals["output"], task.marker)
-        if final is None:
-            problems.add("no number after the marker", n, f"field '{output_field}' has '{task.marker}' but no "
-                         f"number after it ({quote(vals['output'][-60:])} at its end). End the answer with "
-                         f"'{task.marker} <number>'.")
+    # 2. a number answer: exactly one number (`parse_number`), plain ('9 apples': gold 9, trained on
+    # '#### 9') or after the last '####' on its line (GSM8K: gold 72, the whole solution the target)
+    if isinstance(task, NumberTask):
+        if (msg := _number_answer(vals, task, output_field)) is not None:
+            problems.add(NOT_ONE_NUMBER, n, msg)
             return None
-        vals["target"] = vals.get("target") or solution
-        vals["output"] = final
     # 3. id: given, or generated from the file name and the line (or record) number
     raw = row.get(id_field)
     raw = None if isinstance(raw, float) and not math.isfinite(raw) else raw   # a NaN id is no id
@@ -414,6 +425,55 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
         problems.add("a bad gold answer", n, f"bad value in field '{output_field}': {msg}. {fix}")
         return None
     return ex
+
+
+NOT_ONE_NUMBER = "an answer that is not one number"   # the rows bad_answers='drop' leaves out
+BAD_ANSWERS = ("refuse", "drop")
+_DROP = "or leave such rows out with bad_answers='drop'"
+
+
+def _number_answer(vals: dict, task: NumberTask, field: str) -> str | None:
+    """Set `vals`' output to the one number its answer holds (and its target to a worked solution's
+    text), or return what is wrong with it."""
+    answer, marker = vals["output"], task.marker
+    if marker in answer:
+        tail = answer.rsplit(marker, 1)[1].split("\n", 1)[0].strip()
+        final, solution = split_solution(answer, marker)
+        if final is None:
+            if (why := number_problem(tail)) == "no number in it":
+                return (f"field '{field}' has '{marker}' but no number after it ({quote(answer[-60:])} at its end). "
+                        f"End the answer with '{marker} <number>', {_DROP}.")
+            return (f"field '{field}' has '{marker}' but {quote(tail)} after it is not one number: {why}. Write one "
+                    f"number after '{marker}' (unit words after it are fine: '{marker} 9 apples'), {_DROP}.")
+        vals["target"] = vals.get("target") or solution
+    elif (final := parse_number(answer)) is None:
+        return f"bad value in field '{field}': {task.answer_problem(answer)}; {_DROP}."
+    vals["output"] = final
+    return None
+
+
+def _dropped(path: Path, problems: Problems, examples: list, rows: int, field: str) -> str:
+    """Take the rows whose answer is not one number out of `problems`: the line that says so, or ''."""
+    items = problems.found.get(NOT_ONE_NUMBER, [])
+    if len(items) == rows:
+        raise DataError(f"{path}: no row's answer is one number ({rows} row(s), the first {items[0][0]}), so leaving "
+                        f"them out (bad_answers='drop') leaves nothing. Check that field '{field}' holds the answers "
+                        "(output_field=) and that they are numbers.")
+    if not items or not examples:   # the other rows have problems of their own: refuse, naming them all
+        return ""
+    del problems.found[NOT_ONE_NUMBER]
+    shown = ", ".join(str(w) for w, _ in items[:5]) + (", ..." if len(items) > 5 else "")
+    return (f"{path}: left out {len(items)} of {len(items) + len(examples)} rows, as asked: their answer is not one "
+            f"number ({shown})")
+
+
+def _bad_answers(bad_answers: str, number: bool = True) -> None:
+    if bad_answers not in BAD_ANSWERS:
+        raise DataError(f"bad_answers={bad_answers!r}: use 'refuse' (stop and say which rows, the default) or 'drop' "
+                        "(leave those rows out and say how many).")
+    if bad_answers != "refuse" and not number:
+        raise DataError("bad_answers= applies only to answer_type='number' (rows whose answer is not one number); "
+                        "drop it, or set answer_type='number'.")
 
 
 def _field_of(needed: dict, role: str) -> str:
@@ -578,21 +638,25 @@ def _split_files(p: Path) -> list[Path] | None:
 
 def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
           input_field="input", output_field="output", id_field="id", tags_field="tags", target_field=None,
-          name=None, delimiter=None) -> tuple[Task, Splits]:
-    """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files."""
+          name=None, delimiter=None, bad_answers="refuse") -> tuple[Task, Splits]:
+    """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files.
+    `bad_answers` (number answers): "refuse" rows whose answer is not one number (the default), or
+    "drop" them, saying how many in `Splits.note`."""
     p = Path(path)
     if labels and answer_type != "label":
         raise DataError(f"labels= applies only to answer_type='label' (this task's answers are {answer_type}s); "
                         "drop it, or set answer_type='label'.")
+    _bad_answers(bad_answers, answer_type == "number")
     name = name or (p.name if p.is_dir() else _stem(p) if _stem(p) not in SPLITS else p.parent.name)
     if name in BUILT_IN:   # a file named gsm8k.jsonl is not the built-in task: keep run folders apart
         name = f"{name}-file"
     # a task known up front checks every gold answer with its line number
     task = None if answer_type == "label" and not labels else _make_task(answer_type, name, labels, description, [])
-    origin = {}
+    origin, notes = {}, []
 
     def load(f: Path) -> list[Example]:
-        got = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
+        got = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter,
+                             bad_answers, notes)
         origin.update({ex.id: f"{f}, {n}" for n, ex in got})
         return [ex for _, ex in got]
     if files := _split_files(p):
@@ -604,6 +668,7 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
         splits = make_splits(load(p), seed, 0.2 if n_validation is None else n_validation,
                              0.2 if n_test is None else n_test, seed_size, where=str(p))
     splits.origin = origin
+    splits.note = "\n".join(([splits.note] if splits.note else []) + notes)
     all_ex = splits.train + splits.validation + splits.test
     return task or _make_task(answer_type, name, labels, description, all_ex), splits
 
