@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pada_lite.tasks.data import Splits, load_task
+from pada_lite.tasks.data import ANNOUNCE_LINES, Splits, load_task
 from pada_lite.student.evaluate import EvalResult, evaluate
 from pada_lite.student.lengths import check_policy, fit_splits
 from pada_lite.student.profiles import Profile, get_profile
@@ -52,6 +52,9 @@ class Workflow:
         Returns how many inputs were cut (0 when nothing was over, or already fitted)."""
         if self._fitted:
             return 0
+        if (n := sum(self.splits.sizes().values())) >= ANNOUNCE_LINES:   # seconds of silence otherwise
+            print(f"measuring {n:,} examples in the student's tokens (the {self.profile.name} profile's max_len is "
+                  f"{self.profile.max_len}) ...", flush=True)
         tok = load_tokenizer(self.profile, texts=self.corpus())
         self.splits, cut = fit_splits(self.task, tok, self.splits, self.profile.max_len, self.long_inputs,
                                       self.profile.name)

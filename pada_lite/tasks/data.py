@@ -1,8 +1,11 @@
 """Data: read examples from files and the hub, and load a task by name.
 
 What it does:
-- `load_examples`: a .jsonl, .json (an array), .csv or .tsv file -> `Example`s, checked row by row
-  (a CSV's delimiter sniffed from its header; GSM8K's '#### N' answers split into gold and target).
+- `load_examples`: a .jsonl, .json (an array), .csv or .tsv file (any of them gzipped: .jsonl.gz, ...)
+  or a .parquet file -> `Example`s, checked row by row (a CSV's delimiter sniffed from its header;
+  GSM8K's '#### N' answers split into gold and target; a number answer must be exactly one number,
+  `spec.parse_number`: rows where it is not are refused together, or left out and counted with
+  `bad_answers="drop"`). Parquet is read with pyarrow; without it, one line says how to convert the file.
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
@@ -13,19 +16,25 @@ What it does:
 `read_jsonl` / `write_jsonl` (files.py) and `Splits` / `make_splits` (splits.py) can be imported
 from here too.
 
-Every bad input raises `DataError`; its message names the file, the line (1-based) and the
-field, and says what to do, quoting at most a few dozen characters of any value. Options are
-named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately
-does not tokenize, build prompts (see `tasks/spec.py`), clean or deduplicate text, fold labels that
-differ in more than case or spacing, or guess its way past a broken file: it stops and says where.
+Every bad input raises `DataError`; its message names the file, the line (1-based; in a Parquet
+file the row, counted from 1) and the field, and says what to do, quoting at most a few dozen
+characters of any value. Options are named as Python keywords (`input_field=`); the CLI rewrites
+them into its flags. It deliberately does not tokenize, build prompts (see `tasks/spec.py`), clean
+or deduplicate text, fold labels that differ in more than case or spacing, or guess its way past a
+broken file: it stops and says where. A missing value (null, NaN) is refused, never filled in; a
+list saved as text is refused as an answer, never split.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
 from __future__ import annotations
 
+import ast
 import csv
+import gzip
 import inspect
 import io
 import json
+import math
+import os
 import random
 import re
 from collections import Counter
@@ -35,7 +44,8 @@ from pathlib import Path
 from pada_lite.tasks import bundled
 from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
 from pada_lite.tasks.splits import SPLITS, Splits, _few, make_splits, parse_size, subsample, take
-from pada_lite.tasks.spec import Example, LabelTask, NumberTask, Task, TextTask, _canon, normalize_text, split_solution
+from pada_lite.tasks.spec import (Example, LabelTask, NumberTask, Task, TextTask, _canon, normalize_text, number_problem,
+                                  parse_number, split_solution)
 
 # what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
 # files.py, `Splits`, `make_splits` and `parse_size` in splits.py
@@ -44,8 +54,10 @@ __all__ = ["DataError", "read_jsonl", "write_jsonl", "load_examples", "sniff_del
            "SPREADSHEETS", "DELIMITERS"]
 _ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
 KNOWN_TASKS = ("bundled", "gsm8k", "sst2", "trec", "hub:<dataset_id>",
-               "file:<path> (or a path ending in .jsonl, .json, .csv or .tsv)")
-FILE_TYPES = (".jsonl", ".json", ".csv", ".tsv")
+               "file:<path> (or a path ending in .jsonl, .json, .csv, .tsv, any of them .gz, or .parquet)")
+TEXT_TYPES = (".jsonl", ".json", ".csv", ".tsv")
+# in the order a data folder's split files are looked for
+FILE_TYPES = TEXT_TYPES + tuple(t + ".gz" for t in TEXT_TYPES) + (".parquet",)
 # what spreadsheet programs save natively: one line saying how to export instead
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -56,17 +68,27 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 @dataclass(frozen=True)
 class Where:
     """Where a record sits in its file: its first line and, where several records share a line (a JSON
-    array written on one line, as pandas and json.dump write it), its 1-based index in the array."""
-    line: int
+    array written on one line, as pandas and json.dump write it), its 1-based index in the array; or,
+    in a file without lines (Parquet), its 1-based row: `Where(None, row=5)` reads 'row 5'."""
+    line: int | None
     record: int | None = None
+    row: int | None = None
 
     def __str__(self) -> str:
+        if self.row:
+            return f"row {self.row}"
         return f"record {self.record} (line {self.line})" if self.record else f"line {self.line}"
 
     @property
     def number(self) -> int:
-        """What a generated id counts: the record's index where records share lines, else its line."""
-        return self.record or self.line
+        """What a generated id counts: the record's index where records share lines, a Parquet file's
+        row, else the line."""
+        return self.record or self.row or self.line
+
+    @property
+    def kind(self) -> str:
+        """'line', 'record' or 'row': what a message asks to delete."""
+        return "row" if self.row else "record" if self.record else "line"
 
 
 class Problems:
@@ -87,13 +109,29 @@ class Problems:
         where, message, fix = items[0]
         more = ""
         if len(items) > 1:
-            more = f" {len(items) - 1} more row(s) have the same problem: {_few([w for w, _, _ in items[1:]])}."
+            shown = ", ".join(str(w) for w, _, _ in items[1:6]) + (" and more" if len(items) > 6 else "")
+            more = f" {len(items) - 1} more row(s) have the same problem: {shown}."
         also = "; ".join(f"{len(v)} row(s) with {k} (first: {v[0][0]})" for k, v in others)
         raise DataError(f"{self.path}, {where}: {message}{more}" + (f" {fix}" if fix else "")
                         + (f" Also {also}." if also else ""))
 
 
 # ---------------------------------------------------------------- files
+
+def file_type(path) -> str:
+    """The type a file's name ends in, as FILE_TYPES and SPREADSHEETS spell it: 'x.CSV.gz' ->
+    '.csv.gz'; an unknown one as written ('.txt', '.txt.gz'; '' for none)."""
+    name = Path(path).name.lower()
+    if known := [t for t in FILE_TYPES + SPREADSHEETS if name.endswith(t) and len(name) > len(t)]:
+        return max(known, key=len)
+    suffixes = Path(name).suffixes
+    return "".join(suffixes[-2:]) if suffixes[-1:] == [".gz"] else "".join(suffixes[-1:])
+
+
+def _stem(path: Path) -> str:
+    """The name without its type: 'train.jsonl.gz' -> 'train' (Path.stem would keep '.jsonl')."""
+    return path.name[:len(path.name) - len(file_type(path))] or path.name
+
 
 def sniff_delimiter(path: Path, text: str) -> str:
     """The delimiter of a CSV's header line: the one of , ; tab | that occurs most outside quotes.
@@ -102,7 +140,7 @@ def sniff_delimiter(path: Path, text: str) -> str:
     head = re.sub(r'"[^"]*"', "", head)   # a quoted header may hold any character
     counts = {d: head.count(d) for d in DELIMITERS}
     best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ("\t" if path.suffix.lower() == ".tsv" else ",")
+    return best if counts[best] else ("\t" if file_type(path).startswith(".tsv") else ",")
 
 
 def _csv_rows(path: Path, delimiter: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -183,48 +221,128 @@ def _json_rows(path: Path) -> list[tuple[Where, dict]]:
     return [(Where(n) if own_lines else Where(n, k), obj) for k, (n, obj) in enumerate(rows, 1)]
 
 
+def _parquet_rows(path: Path) -> tuple[list[str], list[tuple[Where, dict]]]:
+    """(columns, (where, row) per row) of a Parquet file (pandas' and datasets' to_parquet), read with
+    pyarrow into plain Python values: a null is None, a list cell a list. An integer column that
+    datasets saved as a ClassLabel (its names are in the file's metadata) reads as the class names,
+    its -1 (datasets' hidden label) as None; an index past the names stays a number. Without pyarrow it refuses, saying how to convert the
+    file; it does not fall back to another Parquet reader."""
+    if not path.is_file():
+        read_text(path)   # the one 'file not found' message
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"{path}: a Parquet file, and reading it needs pyarrow (pip install pyarrow). Or convert "
+                        f"it where pandas reads it: pandas.read_parquet('{path.name}').to_json('{_stem(path)}.jsonl', "
+                        "orient='records', lines=True), and pass the .jsonl file.") from None
+    try:
+        table = pq.read_table(path)
+    except Exception as e:   # pyarrow's ArrowInvalid, OSError, ...: the file is not (complete) Parquet
+        why = " ".join(str(e).split())
+        raise DataError(f"{path}: not a readable Parquet file ({type(e).__name__}: {why[:120]}). Write it again "
+                        "(pandas: df.to_parquet(path)), or save the data as .jsonl or .csv.") from None
+    names = _class_names_of(table.schema)
+    rows = table.to_pylist()
+    for row in rows if names else ():
+        for col, labels in names.items():
+            v = row.get(col)
+            if isinstance(v, int) and not isinstance(v, bool):
+                row[col] = labels[v] if 0 <= v < len(labels) else None if v < 0 else v
+    return table.column_names, [(Where(None, row=i), row) for i, row in enumerate(rows, 1)]
+
+
+def _class_names_of(schema) -> dict[str, list[str]]:
+    """{column: class names} for the ClassLabel columns datasets describes in a Parquet file's metadata."""
+    try:
+        features = json.loads((schema.metadata or {})[b"huggingface"])["info"]["features"]
+        return {c: list(f["names"]) for c, f in features.items()
+                if isinstance(f, dict) and f.get("_type") == "ClassLabel" and f.get("names")}
+    except (KeyError, TypeError, ValueError, AttributeError):   # no or other metadata: the values as they are
+        return {}
+
+
+ANNOUNCE_LINES = 10_000   # a file with this many lines (Parquet: rows) or more says so before it is read
+
+
+def _announce(path: Path, kind: str) -> None:
+    """One line before a long read: the file, its size and its lines (Parquet: rows), when it has
+    ANNOUNCE_LINES or more. Counting is one pass over the bytes (a Parquet file's footer); a file that
+    cannot be counted is left to the reader to complain about."""
+    try:
+        size = path.stat().st_size
+        if kind == ".parquet":
+            import pyarrow.parquet as pq
+            n, unit = pq.ParquetFile(path).metadata.num_rows, "rows"
+        else:
+            with (gzip.open if kind.endswith(".gz") else open)(path, "rb") as f:
+                n, unit = sum(b.count(b"\n") for b in iter(lambda: f.read(1 << 20), b"")), "lines"
+    except Exception:   # missing, unreadable, not gzip, no pyarrow: the reader's message says which
+        return
+    if n >= ANNOUNCE_LINES:
+        mb = f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB"
+        print(f"reading {path} ({mb}{' compressed' if kind.endswith('.gz') else ''}, {n:,} {unit}) ...", flush=True)
+
+
 _HINTS = {"input": "input_field= to the column that holds the input text",
           "output": "output_field= to the column that holds the answer",
           "target": "target_field= to the column that holds the training target, or leave it None"}
 
 
 def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, list[tuple[Where, dict]]]:
-    """(the CSV header or None, (where, record) per example) for any supported file type."""
-    ext = path.suffix.lower()
+    """(the CSV header or Parquet columns, else None; (where, record) per example) for any supported
+    file type, gzipped text included (files.read_text unpacks it)."""
+    ext = file_type(path)
     if ext in SPREADSHEETS:
         raise DataError(f"{path}: a spreadsheet file; in your spreadsheet program use Save As / Download -> "
                         "'CSV UTF-8 (comma delimited)' and pass the .csv file.")
     if ext not in FILE_TYPES:
         raise DataError(f"{path}: unsupported file type '{ext or '(none)'}'. Use .jsonl (one JSON object per line), "
-                        ".json (an array of objects), or .csv/.tsv (UTF-8, with a header row).")
-    if delimiter is not None and ext not in (".csv", ".tsv"):
+                        ".json (an array of objects), .csv/.tsv (UTF-8, with a header row), any of them gzipped "
+                        "(.jsonl.gz, ...), or .parquet.")
+    plain = ext.removesuffix(".gz")
+    if delimiter is not None and plain not in (".csv", ".tsv"):
         raise DataError(f"{path}: delimiter={delimiter!r} applies only to .csv/.tsv files.")
-    if ext in (".csv", ".tsv"):
+    _announce(path, ext)
+    if ext == ".parquet":
+        return _parquet_rows(path)
+    if plain in (".csv", ".tsv"):
         header, rows = _csv_rows(path, delimiter)
         return header, [(Where(n), row) for n, row in rows]
-    return None, (_json_rows(path) if ext == ".json" else [(Where(n), row) for n, row in jsonl_rows(path)])
+    return None, (_json_rows(path) if plain == ".json" else [(Where(n), row) for n, row in jsonl_rows(path)])
 
 
 def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
-                  target_field=None, task: Task | None = None, delimiter: str | None = None) -> list[Example]:
+                  target_field=None, task: Task | None = None, delimiter: str | None = None,
+                  bad_answers: str = "refuse") -> list[Example]:
     """A .jsonl, .json (array), .csv or .tsv file -> Examples. Unknown columns go to `meta`; `task`
     checks each gold answer. A CSV's delimiter is sniffed from its header unless given. With a
-    NumberTask, an answer that ends in '#### N' (GSM8K's format) means gold N and trains on the
-    whole solution."""
-    return [ex for _, ex in _load_examples(Path(path), input_field, output_field, id_field, tags_field,
-                                           target_field, task, delimiter)]
+    NumberTask, each answer must be exactly one number (`spec.parse_number`'s grammar): a plain one
+    ('9 apples' means gold 9, trained on '#### 9') or a worked solution whose last '####' line holds
+    it (GSM8K's format: gold N, trained on the whole solution). Rows whose answer is not one number
+    are refused together (`bad_answers="refuse"`), or left out with one printed line that counts them
+    (`bad_answers="drop"`)."""
+    _bad_answers(bad_answers, isinstance(task, NumberTask))
+    notes = []
+    got = _load_examples(Path(path), input_field, output_field, id_field, tags_field, target_field, task, delimiter,
+                         bad_answers, notes)
+    for note in notes:
+        print(note)
+    return [ex for _, ex in got]
 
 
 def _load_examples(path: Path, input_field, output_field, id_field, tags_field, target_field, task,
-                   delimiter, class_ids: bool = False) -> list[tuple[Where, Example]]:
+                   delimiter, bad_answers="refuse", notes=None, class_ids: bool = False) -> list[tuple[Where, Example]]:
     """(where, Example) per example: `load_examples`, keeping where each one came from. Every row is
-    checked; the problems found are reported together (`Problems`), the first row's in full.
-    `class_ids`: a LabelTask's gold may be a class id its labels name (`_file` names it later)."""
+    checked; the problems found are reported together (`Problems`), the first row's in full. With
+    `bad_answers="drop"`, rows whose answer is not one number are left out and `notes` gets a line
+    saying how many and where (unless every row is such: that is refused). `class_ids`: a
+    LabelTask's gold may be a class id its labels name (`_file` names it later)."""
     needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
     header, rows = _file_rows(path, delimiter)
-    for f, role in needed.items():  # a missing column is the header's fault: line 1
+    at = str(path) if file_type(path) == ".parquet" else f"{path}, line 1"
+    for f, role in needed.items():  # a missing column is the header's fault: line 1 (Parquet: its columns)
         if header and f not in header:
-            raise DataError(f"{path}, line 1: missing field '{f}' (fields present: {', '.join(header)}). "
+            raise DataError(f"{at}: missing field '{f}' (fields present: {', '.join(header)}). "
                             f"Set {_HINTS[role]}.")
     if not rows:
         raise DataError(f"{path}: no examples (the file is empty, blank or only a header). Add one example per line.")
@@ -235,6 +353,8 @@ def _load_examples(path: Path, input_field, output_field, id_field, tags_field, 
                       class_ids)
         if ex is not None:
             out.append((n, ex))
+    if bad_answers == "drop" and (note := _dropped(path, problems, out, len(rows), output_field)):
+        notes.append(note)
     problems.check()
     return out
 
@@ -250,26 +370,40 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
                          f"Set {_HINTS[role]}.")
             return None
         v = row[f]
-        if isinstance(v, (dict, list)):
+        if isinstance(v, (dict, list, bytes)):
             problems.add("a field that is not text", n, f"field '{f}' holds a {type(v).__name__}, not text. "
                          "Make it a string.")
             return None
+        if isinstance(v, float) and math.isnan(v):   # Python's json writes float('nan') as a bare NaN
+            problems.add("a NaN value", n, f"field '{f}' holds NaN, a missing value. Fill it in or delete the "
+                         f"{n.kind}.")
+            return None
+        if isinstance(v, float) and math.isinf(v):   # ... and float('inf') as Infinity
+            problems.add("an Infinity value", n, f"field '{f}' holds {'-' if v < 0 else ''}Infinity, not a value "
+                         f"to learn. Fix it or delete the {n.kind}.")
+            return None
         if role != "target" and (v is None or not str(v).strip()):
-            problems.add("an empty value", n, f"empty value in field '{f}'. Fill it in or delete the line.")
+            problems.add("an empty value", n, f"empty value in field '{f}'. Fill it in or delete the {n.kind}.")
             return None
         vals[role] = None if v is None else str(v).strip()
-    # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
-    if isinstance(task, NumberTask) and task.marker in vals["output"]:
-        final, solution = split_solution(vals["output"], task.marker)
-        if final is None:
-            problems.add("no number after the marker", n, f"field '{output_field}' has '{task.marker}' but no "
-                         f"number after it ({quote(vals['output'][-60:])} at its end). End the answer with "
-                         f"'{task.marker} <number>'.")
+    # a list column saved as text ("['account']", pandas' to_csv) is no label or number; a text
+    # task's answer may well be a list written out, so it is left alone
+    if not isinstance(task, TextTask) and _list_literal(vals["output"]) is not None:
+        problems.add("a list saved as text", n, f"field '{output_field}' holds {quote(vals['output'])}, which looks "
+                     f"like a list saved as text. Give one answer per {n.kind} (pandas: "
+                     f"df.explode('{output_field}') before saving), or set answer_type='text' if the list is the "
+                     "answer.")
+        return None
+    # 2. a number answer: exactly one number (`parse_number`), plain ('9 apples': gold 9, trained on
+    # '#### 9') or after the last '####' on its line (GSM8K: gold 72, the whole solution the target)
+    if isinstance(task, NumberTask):
+        if (msg := _number_answer(vals, task, output_field)) is not None:
+            problems.add(NOT_ONE_NUMBER, n, msg)
             return None
-        vals["target"] = vals.get("target") or solution
-        vals["output"] = final
     # 3. id: given, or generated from the file name and the line (or record) number
-    eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n.number}"
+    raw = row.get(id_field)
+    raw = None if isinstance(raw, float) and not math.isfinite(raw) else raw   # a NaN id is no id
+    eid = str(raw or "").strip() or f"{_stem(path)}-{n.number}"
     if eid in seen:
         problems.add("a duplicate id", n, f"duplicate id {quote(eid)} in field '{id_field}' (also on {seen[eid]}).",
                      f"Ids must be unique: rename one of each pair, or drop the '{id_field}' field to number the rows.")
@@ -286,9 +420,10 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
                      "delete one of the lines of each repeat, keeping " + ("the first." if same else "the right answer."))
         return None
     texts[key] = (n, vals["output"])
-    # 4. tags: a list, or 'a;b' text (CSV)
+    # 4. tags: a list, or 'a;b' text (CSV), or a list saved as text ("['a', 'b']", pandas' to_csv)
     tags = row.get(tags_field) or []
-    tags = tags.split(";") if isinstance(tags, str) else tags
+    if isinstance(tags, str):
+        tags = items if (items := _list_literal(tags)) is not None else tags.split(";")
     if not isinstance(tags, list):
         problems.add("bad tags", n, f"field '{tags_field}' must be a list or 'a;b' text, got {quote(tags)}.")
         return None
@@ -312,8 +447,72 @@ def _example(path, n: Where, row: dict, needed, output_field, id_field, tags_fie
     return ex
 
 
+NOT_ONE_NUMBER = "an answer that is not one number"   # the rows bad_answers='drop' leaves out
+BAD_ANSWERS = ("refuse", "drop")
+_DROP = "or leave such rows out with bad_answers='drop'"
+
+
+def _number_answer(vals: dict, task: NumberTask, field: str) -> str | None:
+    """Set `vals`' output to the one number its answer holds (and its target to a worked solution's
+    text), or return what is wrong with it."""
+    answer, marker = vals["output"], task.marker
+    if marker in answer:
+        tail = answer.rsplit(marker, 1)[1].split("\n", 1)[0].strip()
+        final, solution = split_solution(answer, marker)
+        if final is None:
+            if (why := number_problem(tail)) == "no number in it":
+                return (f"field '{field}' has '{marker}' but no number after it ({quote(answer[-60:])} at its end). "
+                        f"End the answer with '{marker} <number>', {_DROP}.")
+            return (f"field '{field}' has '{marker}' but {quote(tail)} after it is not one number: {why}. Write one "
+                    f"number after '{marker}' (unit words after it are fine: '{marker} 9 apples'), {_DROP}.")
+        vals["target"] = vals.get("target") or solution
+    elif (final := parse_number(answer)) is None:
+        return f"bad value in field '{field}': {task.answer_problem(answer)}; {_DROP}."
+    vals["output"] = final
+    return None
+
+
+def _dropped(path: Path, problems: Problems, examples: list, rows: int, field: str) -> str:
+    """Take the rows whose answer is not one number out of `problems`: the line that says so, or ''."""
+    items = problems.found.get(NOT_ONE_NUMBER, [])
+    if len(items) == rows:
+        raise DataError(f"{path}: no row's answer is one number ({rows} row(s), the first {items[0][0]}), so leaving "
+                        f"them out (bad_answers='drop') leaves nothing. Check that field '{field}' holds the answers "
+                        "(output_field=) and that they are numbers.")
+    if not items or not examples:   # the other rows have problems of their own: refuse, naming them all
+        return ""
+    del problems.found[NOT_ONE_NUMBER]
+    shown = ", ".join(str(w) for w, *_ in items[:5]) + (", ..." if len(items) > 5 else "")
+    return (f"{path}: left out {len(items)} of {len(items) + len(examples)} rows, as asked: their answer is not one "
+            f"number ({shown})")
+
+
+def _bad_answers(bad_answers: str, number: bool = True) -> None:
+    if bad_answers not in BAD_ANSWERS:
+        raise DataError(f"bad_answers={bad_answers!r}: use 'refuse' (stop and say which rows, the default) or 'drop' "
+                        "(leave those rows out and say how many).")
+    if bad_answers != "refuse" and not number:
+        raise DataError("bad_answers= applies only to answer_type='number' (rows whose answer is not one number); "
+                        "drop it, or set answer_type='number'.")
+
+
 def _field_of(needed: dict, role: str) -> str:
     return next(f for f, r in needed.items() if r == role)
+
+
+def _list_literal(text: str) -> list | None:
+    """The list a text spells when the whole of it is a Python or JSON list literal ("['account']",
+    '["a", "b"]', what pandas' to_csv and json.dumps write for a list), else None."""
+    t = text.strip()
+    if not (t.startswith("[") and t.endswith("]")):
+        return None
+    for parse in (ast.literal_eval, json.loads):
+        try:
+            v = parse(t)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        return v if isinstance(v, list) else None
+    return None
 
 
 # ---------------------------------------------------------------- hub datasets
@@ -426,26 +625,45 @@ def _hub(dataset_id, *, seed, seed_size, n_validation, n_test, input_field="text
 # ---------------------------------------------------------------- your own files
 
 def _split_files(p: Path) -> list[Path] | None:
-    """train/validation/test files next to (or inside) p, when p is a folder or one of them."""
-    if p.is_file() and p.stem not in SPLITS:
+    """train/validation/test files next to (or inside) p, when p is a folder or one of them: of p's
+    own type, or in a folder of the first type in FILE_TYPES that has all three. A folder without
+    them is a DataError naming the missing file(s) and the data files it holds; a file without its
+    two siblings is no split file (None: it is split here). It does not mix types, nor read
+    dev/val files as validation (it says to rename them)."""
+    if not p.is_dir() and not (p.is_file() and _stem(p) in SPLITS):
         return None
     d = p if p.is_dir() else p.parent
-    for ext in ([p.suffix] if p.suffix else FILE_TYPES):
+    for ext in (FILE_TYPES if p.is_dir() else [p.name[len(_stem(p)):]]):
         files = [d / f"{s}{ext}" for s in SPLITS]
         if all(f.is_file() for f in files):
             return files
-    if p.is_dir():
-        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv or .tsv).")
-    return None
+    if not p.is_dir():
+        return None
+    found = sorted(f.name for f in d.iterdir() if f.is_file() and file_type(f) in FILE_TYPES)
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    ext = max(FILE_TYPES, key=lambda t: sum((d / f"{s}{t}").is_file() for s in SPLITS))   # the likeliest type
+    missing = [s for s in SPLITS if not (d / f"{s}{ext}").is_file()]
+    if len(missing) == len(SPLITS):
+        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv, .tsv, any "
+                        f"of them .gz, or .parquet); it holds {shown or 'no data files'}. Name them so, or pass one "
+                        "file (file:<folder>/<name>) to have it split.")
+    renames = [f"{a}{ext} to validation{ext}" for a, s in _ALIASES.items() if s == "validation" and "validation"
+               in missing and (d / f"{a}{ext}").is_file()]
+    names = " and ".join(f"{s}{ext}" for s in missing)
+    raise DataError(f"{p}: a data folder needs train, validation and test files; {names} "
+                    f"{'is' if len(missing) == 1 else 'are'} missing (found: {shown}). "
+                    + (f"Rename {renames[0]}." if renames else
+                       f"Add {'it' if len(missing) == 1 else 'them'}, or pass one file to have it split."))
 
 
 def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
           input_field="input", output_field="output", id_field="id", tags_field="tags", target_field=None,
-          name=None, delimiter=None) -> tuple[Task, Splits]:
+          name=None, delimiter=None, bad_answers="refuse") -> tuple[Task, Splits]:
     """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files.
-    Label answers are settled over all the files before splitting (`_label_task`); what the loader
-    decided for you (spellings folded, class ids, a label missing from a split) is in `splits.note`,
-    one line each, which `Workflow.create` prints."""
+    `bad_answers` (number answers): "refuse" rows whose answer is not one number (the default), or
+    "drop" them, saying how many in `Splits.note`. Label answers are settled over all the files
+    before splitting (`_label_task`); what the loader decided for you (spellings folded, class ids,
+    a label missing from a split) is in `splits.note`, one line each, which `Workflow.create` prints."""
     p = Path(path)
     if isinstance(labels, str):   # 'a,b,c', as --labels takes them
         labels = [x.strip() for x in labels.split(",") if x.strip()]
@@ -454,7 +672,8 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
                         "drop it, or set answer_type='label'.")
     if labels:
         _distinct(labels)
-    name = name or (p.name if p.is_dir() else p.stem if p.stem not in SPLITS else p.parent.name)
+    _bad_answers(bad_answers, answer_type == "number")
+    name = name or (p.name if p.is_dir() else _stem(p) if _stem(p) not in SPLITS else p.parent.name)
     if name in BUILT_IN:   # a file named gsm8k.jsonl is not the built-in task: keep run folders apart
         name = f"{name}-file"
     # a task known up front checks every gold answer with its line number
@@ -463,7 +682,7 @@ def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", l
 
     def load(f: Path) -> list[Example]:
         rows = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter,
-                              class_ids=isinstance(task, LabelTask))
+                              bad_answers, notes, class_ids=isinstance(task, LabelTask))
         origin.update({ex.id: f"{f}, {n}" for n, ex in rows})
         got.append((f, rows))
         return [ex for _, ex in rows]
@@ -683,7 +902,9 @@ def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=No
               **kw) -> tuple[Task, Splits]:
     """A task and its splits by name (see KNOWN_TASKS); `seed_size`/`n_validation`/`n_test` are
     seeded sizes (a count, or a fraction). `data_dir` is where 'bundled' reads and what a relative
-    file path starts from; hub tasks ignore it. Other keywords go to the loader (DataError lists them)."""
+    file path starts from; hub tasks ignore it. Other keywords go to the loader (DataError lists them).
+    A file or folder that exists is read as your own data whatever its name ends in (an unsupported
+    type is then refused by name, not as an unknown task)."""
     common = dict(seed=seed, seed_size=seed_size, n_validation=n_validation, n_test=n_test)
     if name == "bundled":
         return _call(_bundled, name, data_dir=data_dir, **common, **kw)
@@ -694,7 +915,8 @@ def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=No
                      **{**(_SST2 if name == "sst2" else _TREC), **kw}, **common)
     if name.startswith("hub:"):
         return _call(_hub, name, name[4:], **common, **kw)
-    if name.startswith("file:") or name.lower().endswith(FILE_TYPES + SPREADSHEETS):
+    exists = bool(name.strip()) and os.path.exists(Path(data_dir) / name if data_dir else name)
+    if name.startswith("file:") or name.lower().endswith(FILE_TYPES + SPREADSHEETS) or exists:
         path = name[5:] if name.startswith("file:") else name
         return _call(_file, name, Path(data_dir) / path if data_dir else path, **common, **kw)
     raise DataError(f"unknown task {name!r}. Known: {', '.join(KNOWN_TASKS)}.")
