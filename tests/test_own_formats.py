@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pada_lite.tasks import data
+from pada_lite.tasks import readers
 from pada_lite.tasks.data import DataError, load_examples, load_task
 
 pd = pytest.importorskip("pandas")
@@ -255,7 +255,7 @@ def test_a_data_folder_without_a_split_file_names_it_and_what_was_found(tmp_path
 
 
 def test_a_long_file_says_what_it_reads_before_reading_it(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(data, "ANNOUNCE_LINES", 100)      # the same rule as 10,000 lines, at a test's size
+    monkeypatch.setattr(readers, "ANNOUNCE_LINES", 100)      # the same rule as 10,000 lines, at a test's size
     df = pd.DataFrame(rows(150))
     df.to_csv(tmp_path / "big.csv", index=False)
     df.to_parquet(tmp_path / "big.parquet")

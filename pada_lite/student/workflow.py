@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pada_lite.tasks.data import ANNOUNCE_LINES, Splits, load_task
+from pada_lite.tasks.data import Splits, load_task
+from pada_lite.tasks.readers import ANNOUNCE_LINES
 from pada_lite.student.evaluate import EvalResult, evaluate
 from pada_lite.student.lengths import check_policy, fit_splits
 from pada_lite.student.profiles import Profile, get_profile
