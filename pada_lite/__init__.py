@@ -3,8 +3,8 @@
 The folders are the method's sides, in the order data flows (the README's package table says what
 each module owns):
 - `files`: under everything (JSONL, atomic writes, the cache folder);
-- `tasks/`: what is learned: spec, splits, data (your own files), bundled (the bundled world),
-  oracle, sample_export;
+- `tasks/`: what is learned: spec, splits, data (a task by name), readers, rows and labels (your
+  own files), bundled (the bundled world), oracle, sample_export;
 - `student/`: the model that learns: profiles, tiny, smollm2, llama_shaped, load, sft, evaluate,
   lengths, workflow;
 - `teacher/`: the LLM behind the agents: core, base, budget, retries, booking, pool, preflight,

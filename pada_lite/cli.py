@@ -81,7 +81,8 @@ def _delimiter(text: str) -> str:
 
 def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
     p.add_argument("--profile", default=None, help="colab | cpu | tiny (default: $PADA_PROFILE, else colab with a GPU, tiny without)")
-    p.add_argument("--task", default="bundled", help="bundled | gsm8k | sst2 | trec | hub:<id> | a .jsonl/.json/.csv/.tsv file")
+    p.add_argument("--task", default="bundled", help="bundled | gsm8k | sst2 | trec | hub:<id> | a .jsonl/.json/"
+                   ".csv/.tsv file (or any of them .gz), a .parquet file, or a folder of train/validation/test files")
     p.add_argument("--seed", type=_number(int), default=0)
     p.add_argument("--seed-size", type=_number(int, 1), default=None,
                    help="keep only this many training examples (low-data regime)")
@@ -94,12 +95,16 @@ def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help="an example longer than the profile's max_len tokens: refuse it, naming its file and line "
                    "(default), or cut its input at the end to fit, with a count on screen (training and evaluation alike)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    f = p.add_argument_group("your own .jsonl/.json/.csv/.tsv file (--task my_data.csv)")
+    f = p.add_argument_group("your own .jsonl/.json/.csv/.tsv(.gz) or .parquet file (--task my_data.csv)")
     f.add_argument("--input-field", default=None, help="the column holding the model's input (default: input)")
     f.add_argument("--output-field", default=None, help="the column holding the answer (default: output)")
     f.add_argument("--answer-type", default=None, choices=["label", "number", "text"],
-                   help="default: label. number: the answer is a number, or a worked solution ending in '#### N' "
-                   "(GSM8K's format): then N is the gold answer and the whole solution is what the student trains on")
+                   help="default: label. number: the answer is one number (unit words after it are fine: '9 apples'), "
+                   "or a worked solution ending in '#### N' (GSM8K's format): then N is the gold answer and the whole "
+                   "solution is what the student trains on")
+    f.add_argument("--bad-answers", default=None, choices=["refuse", "drop"],
+                   help="number answers: a row whose answer is not exactly one number ('9:5', '3/4', '7; 8; 9'): "
+                   "refuse the file, naming the rows (default), or leave such rows out, with a count on screen")
     f.add_argument("--labels", default=None, help="comma-separated allowed labels (default: those in the file; "
                    "label answers only)")
     f.add_argument("--description", default=None, help="one or two sentences on the task, for the teacher")
@@ -110,14 +115,14 @@ def _common(p: argparse.ArgumentParser, training: bool = True) -> None:
     p.add_argument("--n-test", type=_size, default=None, help="test split: a fraction (0.2), a percentage (20%%) or a count")
 
 
-_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description", "delimiter")
+_FILE_OPTIONS = ("input_field", "output_field", "answer_type", "labels", "description", "delimiter", "bad_answers")
 _SIZES = ("n_validation", "n_test")
 # how an option is written in Python (the loaders' messages) -> on this command line
 _FLAGS = {"input_field": "--input-field", "output_field": "--output-field", "answer_type": "--answer-type",
           "labels": "--labels", "description": "--description", "delimiter": "--delimiter",
           "n_validation": "--n-validation", "n_test": "--n-test", "validation": "--n-validation",
           "test": "--n-test", "seed_size": "--seed-size", "long_inputs": "--long-inputs", "max_len": "--max-len",
-          "shots": "--shots", "chunk": "--chunk"}
+          "shots": "--shots", "chunk": "--chunk", "bad_answers": "--bad-answers", "seed": "--seed"}
 
 
 def in_flags(message: str) -> str:
@@ -139,11 +144,12 @@ def _option(name: str) -> str:
 
 def _check(args, profile) -> None:
     """Refuse what cannot apply, naming what would (before anything is loaded or paid for)."""
-    from pada_lite.tasks.data import FILE_TYPES, SPREADSHEETS
+    from pada_lite.tasks.data import BUILT_IN, FILE_TYPES, SPREADSHEETS
     from pada_lite.student.profiles import PROFILES
     given = [k for k in _FILE_OPTIONS if getattr(args, k, None) is not None]
     task = args.task
-    own = task.startswith("file:") or task.lower().endswith(FILE_TYPES + SPREADSHEETS) or os.path.isdir(task)
+    own = (task.startswith("file:") or task.lower().endswith(FILE_TYPES + SPREADSHEETS)
+           or (os.path.exists(task) and task not in BUILT_IN))
     if task.startswith("hub:"):   # a hub dataset takes the same fields, but is no CSV
         given = [k for k in given if k == "delimiter"]
         own = False
@@ -153,6 +159,9 @@ def _check(args, profile) -> None:
     if args.labels is not None and (args.answer_type or "label") != "label":
         raise UsageError(f"--labels applies only to label answers (--answer-type label); these answers are "
                          f"{args.answer_type}s: drop --labels")
+    if args.bad_answers is not None and args.answer_type != "number":
+        raise UsageError(f"--bad-answers applies only to number answers (--answer-type number); these answers are "
+                         f"{args.answer_type or 'label'}s: drop --bad-answers")
     if args.labels is not None and len([x for x in args.labels.split(",") if x.strip()]) < 2:
         raise UsageError(f"--labels {args.labels!r}: give at least two labels, comma-separated (billing,shipping)")
     if args.description is not None and not args.description.strip():
@@ -196,14 +205,19 @@ def _workflow(args):
         task_kw["labels"] = [x.strip() for x in task_kw["labels"].split(",") if x.strip()]
     task = f"file:{args.task}" if os.path.isdir(args.task) else args.task   # a folder of split files
     wf = Workflow.create(profile, task, seed=args.seed, seed_size=args.seed_size, progress=not args.quiet,
-                         profile_overrides=overrides, long_inputs=args.long_inputs, **task_kw)
+                         profile_overrides=overrides, long_inputs=args.long_inputs,
+                         say=lambda line: print(in_flags(line)), **task_kw)
     wf.fit_lengths()
     return wf
 
 
 def _name_run(args, wf) -> str:
-    """--run, else `<command>-<profile>-<task>-<date>-<time>`; kept in `args.run` for the exit messages."""
-    args.run = args.run or f"{args.command}-{wf.profile.name}-{wf.task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """--run, else `<command>-<profile>-<task>-<date>-<time>` made safe as one folder name that --run
+    accepts (a task named after 'my data.csv' gives '...-my-data-...'); kept in `args.run` for the exit
+    messages."""
+    from pada_lite.loop.runs import safe_name
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    args.run = args.run or safe_name(f"{args.command}-{wf.profile.name}-{wf.task.name}-{stamp}")
     return args.run
 
 

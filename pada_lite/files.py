@@ -1,6 +1,7 @@
 """Files: the kit's one place for reading and writing them.
 
-- `read_text`: a UTF-8 text file (Excel's byte-order mark tolerated); `DataError` names the bad byte's line.
+- `read_text`: a UTF-8 text file (Excel's byte-order mark tolerated; a name ending in .gz is
+  decompressed first); `DataError` names the bad byte's line.
 - `read_jsonl` / `write_jsonl`: one JSON object per line, UTF-8; `jsonl_rows` keeps the line numbers.
 - `atomic_write_text` / `atomic_write_bytes`: write a file beside its final name, then swap it in.
 - `publish_folder`: the same for a folder (a converted or freshly built model).
@@ -14,10 +15,12 @@ the append-only teacher logs (`cache.py`), which must survive a kill between two
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 import os
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 
@@ -43,19 +46,29 @@ def cache_root() -> Path:
 # ---------------------------------------------------------------- reading
 
 def read_text(path) -> str:
-    """The text of a UTF-8 file; DataError for a missing file or bytes that are not UTF-8."""
+    """The text of a UTF-8 file, gunzipped first when its name ends in .gz (what gzip, pandas'
+    compression='gzip' and datasets' compression='gzip' write); DataError for a missing file, a
+    broken .gz or bytes that are not UTF-8. It does not guess other encodings or compressions."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found. Check the path (relative paths start from {Path.cwd()}).")
     data = path.read_bytes()
+    gz = path.name.lower().endswith(".gz")
+    if gz:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:   # not gzip at all, or cut short
+            raise DataError(f"{path}: not a complete gzip file ({e}). Compress it again (gzip -k FILE), or pass "
+                            "the uncompressed file.") from None
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0  # tolerate Excel's BOM
     try:
         return data[skip:].decode("utf-8")
     except UnicodeDecodeError as e:
         at = e.start + skip
         line = data[:at].count(b"\n") + 1
-        raise DataError(f"{path}, line {line}: not valid UTF-8 (byte 0x{data[at]:02x} at "
-                        f"byte offset {at}). Re-save the file as UTF-8 (spreadsheets: 'CSV UTF-8').") from None
+        raise DataError(f"{path}, line {line}: not valid UTF-8 (byte 0x{data[at]:02x} at byte offset {at}"
+                        f"{' of the uncompressed text' if gz else ''}). Re-save the file as UTF-8 (spreadsheets: "
+                        "'CSV UTF-8').") from None
 
 
 def jsonl_rows(path) -> list[tuple[int, dict]]:

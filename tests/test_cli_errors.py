@@ -26,6 +26,7 @@ BAD = {
     "labels": (["--task", "{file}", "--answer-type", "number", "--labels", "a,b"], "--labels"),
     "description": (["--task", "{file}", "--description", " "], "--description"),
     "delimiter": (["--task", "{file}", "--delimiter", ";"], "--delimiter"),
+    "bad_answers": (["--task", "{file}", "--bad-answers", "drop"], "--bad-answers"),
     "n_validation": (["--n-validation", "0"], "--n-validation"),
     "n_test": (["--n-test", "150%"], "--n-test"),
     "methods": (["--methods", "sft,foo"], "--methods"),

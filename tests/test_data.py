@@ -471,3 +471,57 @@ def test_a_split_file_says_it_also_reads_its_neighbours(tmp_path):
     assert "also using validation.jsonl, test.jsonl" in sp.note
     assert sp.where(sp.test[0]).endswith("test.jsonl, line 1")
     assert load_task(f"file:{tmp_path}")[1].note == ""        # a folder names all three itself
+
+
+# ---------------------------------------------------------------- files real tools write
+
+def _records(n=200):
+    labels = ["billing", "account", "shipping"]
+    return [{"input": f"message number {i} about my order", "output": labels[i % 3]} for i in range(n)]
+
+
+@pytest.mark.parametrize("writer", ["pandas", "json.dump"])
+def test_a_json_array_on_one_line_numbers_its_records(tmp_path, writer):
+    """pandas.DataFrame.to_json(orient="records") and json.dump(list) write the whole array on one line:
+    ids and error positions count records, not physical lines."""
+    pd = pytest.importorskip("pandas")
+    rows = _records()
+    p = tmp_path / "x.json"
+    if writer == "pandas":
+        pd.DataFrame(rows).to_json(p, orient="records")
+    else:
+        p.write_text(json.dumps(rows), encoding="utf-8")
+    assert p.read_text(encoding="utf-8").count("\n") <= 1
+    exs = load_examples(p)
+    assert [e.id for e in exs[:3]] == ["x-1", "x-2", "x-3"] and len({e.id for e in exs}) == 200
+    rows[150]["output"] = None
+    if writer == "pandas":
+        pd.DataFrame(rows).to_json(p, orient="records")
+    else:
+        p.write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(DataError, match=r"x\.json, record 151 \(line 1\): empty value in field 'output'"):
+        load_examples(p)
+
+
+def test_a_json_array_with_one_record_per_line_keeps_line_numbers(tmp_path):
+    rows = _records(5)
+    rows[3]["output"] = ""   # the 4th record's "{" is on line 14: "[" then 4 lines per record
+    p = tmp_path / "x.json"
+    p.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    with pytest.raises(DataError, match=r"x\.json, line 14: empty value in field 'output'"):
+        load_examples(p)
+
+
+def test_problems_of_the_same_kind_are_counted_and_located(tmp_path):
+    """Every row is checked: the error gives the first row's problem in full, then how many more rows
+    have it and where, then the other kinds."""
+    p = tmp_path / "x.jsonl"
+    lines = [{"input": f"text {i}", "output": "" if i in (2, 4, 6) else "a"} for i in range(8)]
+    lines[7]["input"] = "text 0"
+    p.write_text("\n".join(json.dumps(r) for r in lines), encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_examples(p)
+    msg = str(e.value)
+    assert msg.startswith(f"{p}, line 3: empty value in field 'output'"), msg
+    assert "2 more row(s) have the same problem: line 5, line 7." in msg
+    assert "Also 1 row(s) with a repeated input (first: line 8)." in msg

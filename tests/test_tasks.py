@@ -37,7 +37,7 @@ def test_gsm8k_fail_criterion():
 
 @pytest.mark.parametrize("raw,expected", [
     ("12,000", "12000"), ("-5", "-5"), ("$-5.50", "-5.5"), ("- 5", "-5"), ("0", "0"), ("-0", "0"),
-    ("1e5", None), ("12-3", None), ("", None), ("abc", None),
+    ("1e5", "100000"), ("1e400", None), ("12-3", None), ("", None), ("abc", None),
 ])
 def test_parse_number(raw, expected):
     assert parse_number(raw) == expected

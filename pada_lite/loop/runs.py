@@ -3,6 +3,7 @@
 - `Run(name)` makes the folder; `run.save_config(...)` writes `config.json`.
 - `run.path(...)` names an artifact; `run.write_json` / `run.read_json` keep results readable.
 - `run.has(...)` lets a stage skip work that an earlier, interrupted run already finished.
+- `safe_name(text)`: text (a task named after a file, "my data") as a folder name `--run` accepts.
 
 It deliberately does not decide *what* a stage computes; the CLI and notebooks do.
 It never writes secrets: `save_config` drops any key whose name looks like one.
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import time
+import unicodedata
 from pathlib import Path
 
 from pada_lite.files import atomic_write_text
@@ -24,6 +26,14 @@ _SECRET = re.compile(r"(api_?key|secret|passw(or)?d|authorization|credential|(^|
 
 def runs_root() -> Path:
     return Path(os.environ.get("PADA_RUNS", "runs"))
+
+
+def safe_name(text: str) -> str:
+    """`text` as one folder name of letters, digits, '.', '_' and '-' (what `--run` accepts): accents
+    dropped (é -> e), each run of other characters (spaces, slashes, brackets) one '-', and no '-', '.'
+    or '_' at either end; 'run' if nothing is left. It does not shorten long names or make them unique."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._]+", "-", plain).strip("-._") or "run"
 
 
 def scrub(obj):

@@ -28,13 +28,22 @@ def check_policy(policy: str) -> None:
         raise DataError(f"long_inputs={policy!r}: use one of {', '.join(POLICIES)}.")
 
 
+def _token_counts(tok, texts: list[str]) -> list[int]:
+    """How many tokens each text is, tokenizing each distinct text once (a label task's 50,000 answers
+    are a handful of labels) and asking for the ids alone (no attention masks)."""
+    distinct = list(dict.fromkeys(texts))
+    ids = tok(distinct, add_special_tokens=False, return_attention_mask=False).input_ids
+    count = {t: len(i) for t, i in zip(distinct, ids)}
+    return [count[t] for t in texts]
+
+
 def _lengths(task: Task, tok, examples: list[Example]) -> list[tuple[int, int]]:
     """(prompt tokens, answer tokens + end-of-turn) per example, batched through the tokenizer."""
     if not examples:
         return []
-    prompts = tok([prompt_text(task, tok, ex) for ex in examples], add_special_tokens=False).input_ids
-    answers = tok([task.target(ex) for ex in examples], add_special_tokens=False).input_ids
-    return [(len(p), len(a) + 1) for p, a in zip(prompts, answers)]
+    prompts = _token_counts(tok, [prompt_text(task, tok, ex) for ex in examples])
+    answers = _token_counts(tok, [task.target(ex) for ex in examples])
+    return [(p, a + 1) for p, a in zip(prompts, answers)]
 
 
 def cut_input(task: Task, tok, ex: Example, max_len: int) -> Example | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pada_lite.tasks.data import Splits, load_task
+from pada_lite.tasks.readers import ANNOUNCE_LINES
 from pada_lite.student.evaluate import EvalResult, evaluate
 from pada_lite.student.lengths import check_policy, fit_splits
 from pada_lite.student.profiles import Profile, get_profile
@@ -36,12 +37,14 @@ class Workflow:
     @classmethod
     def create(cls, profile: str | Profile | None = None, task: str = "bundled", seed: int = 0,
                seed_size: int | None = None, progress: bool = True, profile_overrides: dict | None = None,
-               long_inputs: str = "refuse", **task_kw) -> "Workflow":
+               long_inputs: str = "refuse", say=print, **task_kw) -> "Workflow":
+        """`say` shows the loader's notices (`splits.note`: one line each, such as labels folded or a
+        label missing from a split); the CLI passes one that writes options as its flags."""
         prof = profile if isinstance(profile, Profile) else get_profile(profile, **(profile_overrides or {}))
         t, splits = load_task(task, seed=seed, seed_size=seed_size, **task_kw)
         check_policy(long_inputs)   # before any work, not first at the first model load
-        if splits.note:
-            print(splits.note)
+        for line in filter(None, splits.note.split("\n")):
+            say(line)
         return cls(prof, t, splits, seed, progress, long_inputs)
 
     def fit_lengths(self) -> int:
@@ -50,6 +53,9 @@ class Workflow:
         Returns how many inputs were cut (0 when nothing was over, or already fitted)."""
         if self._fitted:
             return 0
+        if (n := sum(self.splits.sizes().values())) >= ANNOUNCE_LINES:   # seconds of silence otherwise
+            print(f"measuring {n:,} examples in the student's tokens (the {self.profile.name} profile's max_len is "
+                  f"{self.profile.max_len}) ...", flush=True)
         tok = load_tokenizer(self.profile, texts=self.corpus())
         self.splits, cut = fit_splits(self.task, tok, self.splits, self.profile.max_len, self.long_inputs,
                                       self.profile.name)

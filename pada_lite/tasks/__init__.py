@@ -9,6 +9,7 @@ _NAMES = {
     "Task": "spec",
     "parse_number": "spec",
     "split_solution": "spec",
+    "number_problem": "spec",
     "NumberTask": "spec",
     "LabelTask": "spec",
     "TextTask": "spec",

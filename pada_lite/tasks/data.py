@@ -1,35 +1,44 @@
 """Data: read examples from files and the hub, and load a task by name.
 
 What it does:
-- `load_examples`: a .jsonl, .json (an array), .csv or .tsv file -> `Example`s, checked row by row
-  (a CSV's delimiter sniffed from its header; GSM8K's '#### N' answers split into gold and target).
+- `load_examples`: a .jsonl, .json (an array), .csv or .tsv file (any of them gzipped: .jsonl.gz, ...)
+  or a .parquet file -> `Example`s, checked row by row (a CSV's delimiter sniffed from its header;
+  GSM8K's '#### N' answers split into gold and target; a number answer must be exactly one number,
+  `spec.parse_number`: rows where it is not are refused together, or left out and counted with
+  `bad_answers="drop"`). Parquet is read with pyarrow; without it, one line says how to convert the file.
 - `load_task(name)`: a `Task` and its `Splits` for "bundled", "gsm8k", "sst2", "trec",
   "hub:<dataset_id>" or your own file ("file:<path>").
 - `dataset_card`: a short markdown summary for notebooks.
+- your own files' labels, settled over all the files before splitting: spellings that differ only
+  in case or spacing are one label; class ids (0, 1, ...) are named in id order by `labels=`, or
+  said to be ids; a label missing from train (or only in train) is flagged with what it costs.
+  Each decision is one line in `splits.note`, which `Workflow.create` prints.
 `read_jsonl` / `write_jsonl` (files.py) and `Splits` / `make_splits` (splits.py) can be imported
 from here too.
 
-Every bad input raises `DataError`; its message names the file, the line (1-based) and the
-field, and says what to do, quoting at most a few dozen characters of any value. Options are
-named as Python keywords (`input_field=`); the CLI rewrites them into its flags. It deliberately
-does not tokenize, build prompts (see `tasks/spec.py`), clean or deduplicate text, or guess its way
-past a broken file: it stops and says where.
+Every bad input raises `DataError`; its message names the file, the line (1-based; in a Parquet
+file the row, counted from 1) and the field, and says what to do, quoting at most a few dozen
+characters of any value. Options are named as Python keywords (`input_field=`); the CLI rewrites
+them into its flags. It deliberately does not tokenize, build prompts (see `tasks/spec.py`), clean
+or deduplicate text, fold labels that differ in more than case or spacing, or guess its way past a
+broken file: it stops and says where. A missing value (null, NaN) is refused, never filled in; a
+list saved as text is refused as an answer, never split.
 Only `_load_hub` reaches the network (via `datasets`), so tests can replace it.
 """
 from __future__ import annotations
 
-import csv
 import inspect
-import io
-import json
+import os
 import random
-import re
 from collections import Counter
 from pathlib import Path
 
+from pada_lite.files import DataError, quote, read_jsonl, write_jsonl
 from pada_lite.tasks import bundled
-from pada_lite.files import DataError, jsonl_rows, quote, read_jsonl, read_text, write_jsonl
-from pada_lite.tasks.splits import SPLITS, Splits, make_splits, parse_size, subsample, take
+from pada_lite.tasks.labels import _distinct, _label_gaps, _label_task
+from pada_lite.tasks.readers import DELIMITERS, FILE_TYPES, SPREADSHEETS, _stem, file_type, sniff_delimiter
+from pada_lite.tasks.rows import _bad_answers, _load_examples
+from pada_lite.tasks.splits import SPLITS, Splits, _few, make_splits, parse_size, subsample, take
 from pada_lite.tasks.spec import Example, LabelTask, NumberTask, Task, TextTask, normalize_text, split_solution
 
 # what notebooks and scripts import from here; `read_jsonl`, `write_jsonl` and `DataError` live in
@@ -39,194 +48,24 @@ __all__ = ["DataError", "read_jsonl", "write_jsonl", "load_examples", "sniff_del
            "SPREADSHEETS", "DELIMITERS"]
 _ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
 KNOWN_TASKS = ("bundled", "gsm8k", "sst2", "trec", "hub:<dataset_id>",
-               "file:<path> (or a path ending in .jsonl, .json, .csv or .tsv)")
-FILE_TYPES = (".jsonl", ".json", ".csv", ".tsv")
-# what spreadsheet programs save natively: one line saying how to export instead
-SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
-# ---------------------------------------------------------------- files
-
-def sniff_delimiter(path: Path, text: str) -> str:
-    """The delimiter of a CSV's header line: the one of , ; tab | that occurs most outside quotes.
-    Excel writes ';' where the decimal mark is a comma (much of Europe); .tsv files use tabs."""
-    head = next((line for line in text.split("\n") if line.strip()), "")
-    head = re.sub(r'"[^"]*"', "", head)   # a quoted header may hold any character
-    counts = {d: head.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ("\t" if path.suffix.lower() == ".tsv" else ",")
-
-
-def _csv_rows(path: Path, delimiter: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
-    """The header and (line number, row dict) for each non-blank record; `delimiter` None sniffs it."""
-    text = read_text(path)
-    if delimiter is None:
-        delimiter = sniff_delimiter(path, text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, rows, start = None, [], 1
-    try:
-        for rec in reader:
-            if any(c.strip() for c in rec):
-                if header is None:
-                    header = [h.strip() for h in rec]
-                elif len(rec) != len(header):
-                    name = DELIMITERS[delimiter]
-                    raise DataError(f"{path}, line {start}: {len(rec)} values but the header has {len(header)} "
-                                    f"columns ({', '.join(header)}), {name}-separated. Quote values that contain a "
-                                    f"{name}, or name the separator (delimiter=).")
-                else:
-                    rows.append((start, dict(zip(header, rec))))
-            start = reader.line_num + 1
-    except csv.Error as e:
-        raise DataError(f"{path}, line {reader.line_num}: malformed CSV ({e}). Check the quotes on that line.") from None
-    return header or [], rows
-
-
-def _json_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) for each record of a JSON array file ([{...}, {...}], what
-    pandas.to_json(orient="records") and many exports write). A .json file that is really JSON
-    Lines (one object per line) is read as such."""
-    text = read_text(path)
-    body = text.lstrip()
-    if not body.startswith("["):
-        if body.startswith("{"):
-            try:
-                json.loads(body)
-            except json.JSONDecodeError:   # several objects: JSON Lines under a .json name
-                return jsonl_rows(path)
-            raise DataError(f"{path}: one JSON object, not a list of examples. Write a JSON array "
-                            '[{"input": "...", "output": "..."}, ...] or one object per line (.jsonl).')
-        if not body:
-            return []
-        raise DataError(f"{path}, line 1: not a JSON array of objects. Write [{{...}}, {{...}}] or one object per line (.jsonl).")
-    dec, rows = json.JSONDecoder(), []
-    i = len(text) - len(body) + 1
-    line_at = lambda k: text.count("\n", 0, k) + 1
-    while True:
-        while i < len(text) and text[i] in " \t\r\n":
-            i += 1
-        if i < len(text) and text[i] == "]" and not rows:
-            break
-        try:
-            obj, end = dec.raw_decode(text, i)
-        except json.JSONDecodeError as e:
-            raise DataError(f"{path}, line {e.lineno}: malformed JSON ({e.msg} at column {e.colno}). "
-                            "Check that line; the file must be one JSON array of objects.") from None
-        if not isinstance(obj, dict):
-            raise DataError(f"{path}, line {line_at(i)}: expected a JSON object {{...}} in the array, got "
-                            f"{type(obj).__name__}.")
-        rows.append((line_at(i), obj))
-        i = end
-        while i < len(text) and text[i] in " \t\r\n":
-            i += 1
-        if i < len(text) and text[i] == ",":
-            i += 1
-            continue
-        if i < len(text) and text[i] == "]":
-            break
-        raise DataError(f"{path}, line {line_at(i)}: malformed JSON (expected ',' or ']' after the object "
-                        f"that starts on line {rows[-1][0]}). The file must be one JSON array of objects.")
-    if text[i + 1:].strip():
-        raise DataError(f"{path}, line {line_at(i + 1 + len(text[i + 1:]) - len(text[i + 1:].lstrip()))}: "
-                        "text after the end of the JSON array. Delete it.")
-    return rows
-
-
-_HINTS = {"input": "input_field= to the column that holds the input text",
-          "output": "output_field= to the column that holds the answer",
-          "target": "target_field= to the column that holds the training target, or leave it None"}
-
-
-def _file_rows(path: Path, delimiter: str | None) -> tuple[list[str] | None, list[tuple[int, dict]]]:
-    """(the CSV header or None, (line number, record) per example) for any supported file type."""
-    ext = path.suffix.lower()
-    if ext in SPREADSHEETS:
-        raise DataError(f"{path}: a spreadsheet file; in your spreadsheet program use Save As / Download -> "
-                        "'CSV UTF-8 (comma delimited)' and pass the .csv file.")
-    if ext not in FILE_TYPES:
-        raise DataError(f"{path}: unsupported file type '{ext or '(none)'}'. Use .jsonl (one JSON object per line), "
-                        ".json (an array of objects), or .csv/.tsv (UTF-8, with a header row).")
-    if delimiter is not None and ext not in (".csv", ".tsv"):
-        raise DataError(f"{path}: delimiter={delimiter!r} applies only to .csv/.tsv files.")
-    if ext in (".csv", ".tsv"):
-        return _csv_rows(path, delimiter)
-    return None, (_json_rows(path) if ext == ".json" else jsonl_rows(path))
-
-
+               "file:<path> (or a path ending in .jsonl, .json, .csv, .tsv, any of them .gz, or .parquet)")
 def load_examples(path, input_field="input", output_field="output", id_field="id", tags_field="tags",
-                  target_field=None, task: Task | None = None, delimiter: str | None = None) -> list[Example]:
+                  target_field=None, task: Task | None = None, delimiter: str | None = None,
+                  bad_answers: str = "refuse") -> list[Example]:
     """A .jsonl, .json (array), .csv or .tsv file -> Examples. Unknown columns go to `meta`; `task`
     checks each gold answer. A CSV's delimiter is sniffed from its header unless given. With a
-    NumberTask, an answer that ends in '#### N' (GSM8K's format) means gold N and trains on the
-    whole solution."""
-    return [ex for _, ex in _load_examples(Path(path), input_field, output_field, id_field, tags_field,
-                                           target_field, task, delimiter)]
-
-
-def _load_examples(path: Path, input_field, output_field, id_field, tags_field, target_field, task,
-                   delimiter) -> list[tuple[int, Example]]:
-    """(line number, Example) per example: `load_examples`, keeping where each one came from."""
-    needed = {input_field: "input", output_field: "output", **({target_field: "target"} if target_field else {})}
-    header, rows = _file_rows(path, delimiter)
-    for f, role in needed.items():  # a missing column is the header's fault: line 1
-        if header and f not in header:
-            raise DataError(f"{path}, line 1: missing field '{f}' (fields present: {', '.join(header)}). "
-                            f"Set {_HINTS[role]}.")
-    if not rows:
-        raise DataError(f"{path}: no examples (the file is empty, blank or only a header). Add one example per line.")
-    used = {input_field, output_field, id_field, tags_field, target_field}
-    out, seen, texts = [], {}, {}
-    for n, row in rows:
-        # 1. required fields: present, plain values, not empty
-        vals = {}
-        for f, role in needed.items():
-            if f not in row:
-                raise DataError(f"{path}, line {n}: missing field '{f}' (fields present: {', '.join(row) or 'none'}). "
-                                f"Set {_HINTS[role]}.")
-            v = row[f]
-            if isinstance(v, (dict, list)):
-                raise DataError(f"{path}, line {n}: field '{f}' holds a {type(v).__name__}, not text. Make it a string.")
-            if role != "target" and (v is None or not str(v).strip()):
-                raise DataError(f"{path}, line {n}: empty value in field '{f}'. Fill it in or delete the line.")
-            vals[role] = None if v is None else str(v).strip()
-        # 2. a GSM8K-style answer: the number after '####' is the gold, the whole solution the target
-        if isinstance(task, NumberTask) and task.marker in vals["output"]:
-            final, solution = split_solution(vals["output"], task.marker)
-            if final is None:
-                raise DataError(f"{path}, line {n}: field '{output_field}' has '{task.marker}' but no number after "
-                                f"it ({quote(vals['output'][-60:])} at its end). End the answer with "
-                                f"'{task.marker} <number>'.")
-            vals["target"] = vals.get("target") or solution
-            vals["output"] = final
-        # 3. id: given, or generated from the file name and line number
-        eid = str(row.get(id_field) or "").strip() or f"{path.stem}-{n}"
-        if eid in seen:
-            raise DataError(f"{path}, line {n}: duplicate id {quote(eid)} in field '{id_field}' (also on line "
-                            f"{seen[eid]}). Ids must be unique: rename one, or drop the '{id_field}' field to number lines.")
-        seen[eid] = n
-        key = normalize_text(vals["input"])
-        if key in texts:
-            first, answer = texts[key]
-            same = "the same answer" if answer == vals["output"] else f"another answer ({quote(answer)} there)"
-            raise DataError(f"{path}, line {n}: the same '{input_field}' as line {first}, with {same}. A repeated "
-                            "input can land in training and test at once (leakage): delete one of the lines.")
-        texts[key] = (n, vals["output"])
-        # 4. tags: a list, or 'a;b' text (CSV)
-        tags = row.get(tags_field) or []
-        tags = tags.split(";") if isinstance(tags, str) else tags
-        if not isinstance(tags, list):
-            raise DataError(f"{path}, line {n}: field '{tags_field}' must be a list or 'a;b' text, got {quote(tags)}.")
-        meta = {k: v for k, v in row.items() if k not in used}
-        ex = Example(eid, vals["input"], vals["output"], [str(t).strip() for t in tags if str(t).strip()],
-                     vals.get("target"), meta)
-        # 5. the task's own check of the gold answer
-        if task is not None and (msg := task.validate_gold(ex)):
-            fix = (f"Allowed labels: {', '.join(task.labels)}. Fix the value or add it to labels=."
-                   if isinstance(task, LabelTask) else "Fix the value.")
-            raise DataError(f"{path}, line {n}: bad value in field '{output_field}': {msg}. {fix}")
-        out.append((n, ex))
-    return out
+    NumberTask, each answer must be exactly one number (`spec.parse_number`'s grammar): a plain one
+    ('9 apples' means gold 9, trained on '#### 9') or a worked solution whose last '####' line holds
+    it (GSM8K's format: gold N, trained on the whole solution). Rows whose answer is not one number
+    are refused together (`bad_answers="refuse"`), or left out with one printed line that counts them
+    (`bad_answers="drop"`)."""
+    _bad_answers(bad_answers, isinstance(task, NumberTask))
+    notes = []
+    got = _load_examples(Path(path), input_field, output_field, id_field, tags_field, target_field, task, delimiter,
+                         bad_answers, notes)
+    for note in notes:
+        print(note)
+    return [ex for _, ex in got]
 
 
 # ---------------------------------------------------------------- hub datasets
@@ -339,49 +178,110 @@ def _hub(dataset_id, *, seed, seed_size, n_validation, n_test, input_field="text
 # ---------------------------------------------------------------- your own files
 
 def _split_files(p: Path) -> list[Path] | None:
-    """train/validation/test files next to (or inside) p, when p is a folder or one of them."""
-    if p.is_file() and p.stem not in SPLITS:
+    """train/validation/test files next to (or inside) p, when p is a folder or one of them: of p's
+    own type, or in a folder of the first type in FILE_TYPES that has all three. A folder without
+    them is a DataError naming the missing file(s) and the data files it holds; a file without its
+    two siblings is no split file (None: it is split here). It does not mix types, nor read
+    dev/val files as validation (it says to rename them)."""
+    if not p.is_dir() and not (p.is_file() and _stem(p) in SPLITS):
         return None
     d = p if p.is_dir() else p.parent
-    for ext in ([p.suffix] if p.suffix else FILE_TYPES):
+    for ext in (FILE_TYPES if p.is_dir() else [p.name[len(_stem(p)):]]):
         files = [d / f"{s}{ext}" for s in SPLITS]
         if all(f.is_file() for f in files):
             return files
-    if p.is_dir():
-        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv or .tsv).")
-    return None
+    if not p.is_dir():
+        return None
+    found = sorted(f.name for f in d.iterdir() if f.is_file() and file_type(f) in FILE_TYPES)
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    ext = max(FILE_TYPES, key=lambda t: sum((d / f"{s}{t}").is_file() for s in SPLITS))   # the likeliest type
+    missing = [s for s in SPLITS if not (d / f"{s}{ext}").is_file()]
+    if len(missing) == len(SPLITS):
+        raise DataError(f"{p}: a data folder needs train, validation and test files (.jsonl, .json, .csv, .tsv, any "
+                        f"of them .gz, or .parquet); it holds {shown or 'no data files'}. Name them so, or pass one "
+                        "file (file:<folder>/<name>) to have it split.")
+    renames = [f"{a}{ext} to validation{ext}" for a, s in _ALIASES.items() if s == "validation" and "validation"
+               in missing and (d / f"{a}{ext}").is_file()]
+    names = " and ".join(f"{s}{ext}" for s in missing)
+    raise DataError(f"{p}: a data folder needs train, validation and test files; {names} "
+                    f"{'is' if len(missing) == 1 else 'are'} missing (found: {shown}). "
+                    + (f"Rename {renames[0]}." if renames else
+                       f"Add {'it' if len(missing) == 1 else 'them'}, or pass one file to have it split."))
 
 
 def _file(path, *, seed, seed_size, n_validation, n_test, answer_type="label", labels=None, description="",
           input_field="input", output_field="output", id_field="id", tags_field="tags", target_field=None,
-          name=None, delimiter=None) -> tuple[Task, Splits]:
-    """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files."""
+          name=None, delimiter=None, bad_answers="refuse") -> tuple[Task, Splits]:
+    """Bring-your-own data: one file (split here, seeded) or a folder of train/validation/test files.
+    `bad_answers` (number answers): "refuse" rows whose answer is not one number (the default), or
+    "drop" them, saying how many in `Splits.note`. Label answers are settled over all the files
+    before splitting (`_label_task`); what the loader decided for you (spellings folded, class ids,
+    a label missing from a split) is in `splits.note`, one line each, which `Workflow.create` prints."""
     p = Path(path)
+    if isinstance(labels, str):   # 'a,b,c', as --labels takes them
+        labels = [x.strip() for x in labels.split(",") if x.strip()]
     if labels and answer_type != "label":
         raise DataError(f"labels= applies only to answer_type='label' (this task's answers are {answer_type}s); "
                         "drop it, or set answer_type='label'.")
-    name = name or (p.name if p.is_dir() else p.stem if p.stem not in SPLITS else p.parent.name)
+    if labels:
+        _distinct(labels)
+    _bad_answers(bad_answers, answer_type == "number")
+    name = name or (p.name if p.is_dir() else _stem(p) if _stem(p) not in SPLITS else p.parent.name)
     if name in BUILT_IN:   # a file named gsm8k.jsonl is not the built-in task: keep run folders apart
         name = f"{name}-file"
     # a task known up front checks every gold answer with its line number
     task = None if answer_type == "label" and not labels else _make_task(answer_type, name, labels, description, [])
-    origin = {}
+    origin, got, notes = {}, [], []
 
     def load(f: Path) -> list[Example]:
-        got = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter)
-        origin.update({ex.id: f"{f}, line {n}" for n, ex in got})
-        return [ex for _, ex in got]
-    if files := _split_files(p):
-        splits = subsample(Splits(*map(load, files)).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
+        rows = _load_examples(f, input_field, output_field, id_field, tags_field, target_field, task, delimiter,
+                              bad_answers, notes, class_ids=isinstance(task, LabelTask))
+        origin.update({ex.id: f"{f}, {n}" for n, ex in rows})
+        got.append((f, rows))
+        return [ex for _, ex in rows]
+    files = _split_files(p)
+    parts = [load(f) for f in files] if files else [load(p)]
+    if files:
+        _across_files(got, input_field, id_field)
+    if answer_type == "label":
+        task = _label_task(name, labels, description, got, output_field, notes)
+    if files:
+        splits = subsample(Splits(*parts).check(str(files[0].parent)), seed, seed_size, n_validation, n_test)
         if p.is_file():
-            splits.note = (f"{p.name} is one of three split files: also using "
-                           f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
+            notes.insert(0, f"{p.name} is one of three split files: also using "
+                         f"{', '.join(f.name for f in files if f.name != p.name)} from {p.parent}")
     else:
-        splits = make_splits(load(p), seed, 0.2 if n_validation is None else n_validation,
+        splits = make_splits(parts[0], seed, 0.2 if n_validation is None else n_validation,
                              0.2 if n_test is None else n_test, seed_size, where=str(p))
     splits.origin = origin
-    all_ex = splits.train + splits.validation + splits.test
-    return task or _make_task(answer_type, name, labels, description, all_ex), splits
+    if isinstance(task, LabelTask):
+        notes += _label_gaps(task, splits, output_field, split_files=bool(files))
+    splits.note = "\n".join(notes)
+    return task, splits
+
+
+def _across_files(got: list[tuple[Path, list]], input_field: str, id_field: str) -> None:
+    """Split files: an example of validation or test that repeats one of an earlier file (the same id,
+    or the same input, case and spacing ignored) is leakage. One DataError counts them all and
+    names the first few; each file's own repeats were refused when it was read."""
+    ids, texts, found = {}, {}, []
+    for f, rows in got:
+        for n, ex in rows:   # no file repeats itself here: an earlier one is a file before this one
+            key = normalize_text(ex.input)
+            if ex.id in ids:
+                found.append((f, n, f"id {quote(ex.id)} (field '{id_field}')", ids[ex.id]))
+            elif key in texts:
+                found.append((f, n, f"the same '{input_field}'", texts[key]))
+            ids.setdefault(ex.id, (f, n))
+            texts.setdefault(key, (f, n))
+    if not found:
+        return
+    (f, n, what, (f0, n0)), rest = found[0], found[1:]
+    more = f"; {len(rest)} more: {_few([f'{g.name} {m}' for g, m, _, _ in rest])}" if rest else ""
+    names = " and ".join(dict.fromkeys(g.name for g, _, _, _ in found))
+    raise DataError(f"{f.parent}: {len(found)} example(s) of {names} repeat one of an earlier split file (leakage: "
+                    f"the model would be scored on what it trained on). {f.name}, {n} has {what} as {f0.name}, "
+                    f"{n0}{more}. Keep each example in one file: delete these later copies.")
 
 
 # ---------------------------------------------------------------- entry points
@@ -413,7 +313,9 @@ def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=No
               **kw) -> tuple[Task, Splits]:
     """A task and its splits by name (see KNOWN_TASKS); `seed_size`/`n_validation`/`n_test` are
     seeded sizes (a count, or a fraction). `data_dir` is where 'bundled' reads and what a relative
-    file path starts from; hub tasks ignore it. Other keywords go to the loader (DataError lists them)."""
+    file path starts from; hub tasks ignore it. Other keywords go to the loader (DataError lists them).
+    A file or folder that exists is read as your own data whatever its name ends in (an unsupported
+    type is then refused by name, not as an unknown task)."""
     common = dict(seed=seed, seed_size=seed_size, n_validation=n_validation, n_test=n_test)
     if name == "bundled":
         return _call(_bundled, name, data_dir=data_dir, **common, **kw)
@@ -424,7 +326,8 @@ def load_task(name: str, *, seed=0, seed_size=None, n_validation=None, n_test=No
                      **{**(_SST2 if name == "sst2" else _TREC), **kw}, **common)
     if name.startswith("hub:"):
         return _call(_hub, name, name[4:], **common, **kw)
-    if name.startswith("file:") or name.lower().endswith(FILE_TYPES + SPREADSHEETS):
+    exists = bool(name.strip()) and os.path.exists(Path(data_dir) / name if data_dir else name)
+    if name.startswith("file:") or name.lower().endswith(FILE_TYPES + SPREADSHEETS) or exists:
         path = name[5:] if name.startswith("file:") else name
         return _call(_file, name, Path(data_dir) / path if data_dir else path, **common, **kw)
     raise DataError(f"unknown task {name!r}. Known: {', '.join(KNOWN_TASKS)}.")
