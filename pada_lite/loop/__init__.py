@@ -3,15 +3,6 @@ methods compared), run folders (runs) and the comparison report.
 Names below import on first use, so importing the folder is instant."""
 from pada_lite._names import exports
 
-_NAMES = {
-    "METHODS": "runner",
-    "BudgetSpent": "runner",
-    "LoopConfig": "runner",
-    "largest_requests": "runner",
-    "model_dir": "runner",
-    "Step": "runner",
-    "Plan": "runner",
-    "Loop": "runner",
-}
-__all__ = list(_NAMES)
-__getattr__, __dir__ = exports(__name__, _NAMES)
+__all__, __getattr__, __dir__ = exports(
+    __name__,
+    runner="METHODS BudgetSpent LoopConfig largest_requests model_dir Step Plan Loop")

@@ -24,15 +24,22 @@ def _some(pairs: list[str], k: int = 2) -> str:
     return "; ".join(pairs[:k]) + (f" (and {len(pairs) - k} more)" if len(pairs) > k else "")
 
 
-def _distinct(labels: list[str]) -> None:
-    """labels= that the task cannot tell apart (`LabelTask` compares answers ignoring case and
-    punctuation) are refused: the prompt would list both and scoring would take one for the other."""
+def _clash(labels: list[str]) -> tuple[str, str] | None:
+    """The first two labels the task cannot tell apart (`LabelTask` compares answers ignoring case and
+    punctuation), or None: the prompt would list both and scoring would take one for the other."""
     seen = {}
     for label in labels:
         if (key := _canon(label)) in seen:
-            raise DataError(f"labels= {quote(seen[key])} and {quote(label)} are the same label to the task (it compares "
-                            "answers ignoring case and punctuation). Give each label once, differing in letters or digits.")
+            return seen[key], label
         seen[key] = label
+    return None
+
+
+def _distinct(labels: list[str]) -> None:
+    """labels= that the task cannot tell apart are refused (`_clash`)."""
+    if pair := _clash(labels):
+        raise DataError(f"labels= {quote(pair[0])} and {quote(pair[1])} are the same label to the task (it compares "
+                        "answers ignoring case and punctuation). Give each label once, differing in letters or digits.")
 
 
 def _label_task(name, labels, description, got, field, notes: list[str]) -> LabelTask:
@@ -92,15 +99,12 @@ def _label_task(name, labels, description, got, field, notes: list[str]) -> Labe
     for _, _, ex in rows:
         ex.output = spelling[normalize_text(ex.output)]
     found = sorted(spelling.values(), key=lambda label: (label.casefold(), label))
-    first = {ex.output: (f, n) for f, n, ex in reversed(rows)}
-    seen = {}
-    for label in found:
-        if (key := _canon(label)) in seen:
-            (f0, n0), (f1, n1) = first[seen[key]], first[label]
-            raise DataError(f"{f1}, {n1}: field '{field}' has the label {quote(label)}, and {f0.name}, {n0} has "
-                            f"{quote(seen[key])}: the same label to the task (it compares answers ignoring case and "
-                            "punctuation). Write one of them throughout, or rename them to differ in letters or digits.")
-        seen[key] = label
+    if pair := _clash(found):
+        first = {ex.output: (f, n) for f, n, ex in reversed(rows)}
+        (f0, n0), (f1, n1) = first[pair[0]], first[pair[1]]
+        raise DataError(f"{f1}, {n1}: field '{field}' has the label {quote(pair[1])}, and {f0.name}, {n0} has "
+                        f"{quote(pair[0])}: the same label to the task (it compares answers ignoring case and "
+                        "punctuation). Write one of them throughout, or rename them to differ in letters or digits.")
     if folded := [(spelling[k], c) for k, c in counts.items() if len(c) > 1]:
         n_spell = sum(len(c) for _, c in folded)
         notes.append(f"labels: {n_spell} spellings in field '{field}' that differ only in case or spacing were folded "

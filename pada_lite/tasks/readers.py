@@ -50,7 +50,6 @@ class Where:
         return "row" if self.row else "record" if self.record else "line"
 
 
-
 # ---------------------------------------------------------------- files
 
 def file_type(path) -> str:
@@ -123,7 +122,12 @@ def _json_rows(path: Path) -> list[tuple[Where, dict]]:
         raise DataError(f"{path}, line 1: not a JSON array of objects. Write [{{...}}, {{...}}] or one object per line (.jsonl).")
     dec, rows = json.JSONDecoder(), []
     i = len(text) - len(body) + 1
-    line_at = lambda k: text.count("\n", 0, k) + 1
+    counted = [0, 1]   # (offset, its line): positions are asked in order, so each newline is counted once
+
+    def line_at(k: int) -> int:
+        counted[1] += text.count("\n", counted[0], k)
+        counted[0] = k
+        return counted[1]
     while True:
         while i < len(text) and text[i] in " \t\r\n":
             i += 1
@@ -160,8 +164,8 @@ def _parquet_rows(path: Path) -> tuple[list[str], list[tuple[Where, dict]]]:
     """(columns, (where, row) per row) of a Parquet file (pandas' and datasets' to_parquet), read with
     pyarrow into plain Python values: a null is None, a list cell a list. An integer column that
     datasets saved as a ClassLabel (its names are in the file's metadata) reads as the class names,
-    its -1 (datasets' hidden label) as None; an index past the names stays a number. Without pyarrow it refuses, saying how to convert the
-    file; it does not fall back to another Parquet reader."""
+    its -1 (datasets' hidden label) as None; an index past the names stays a number. Without pyarrow
+    it refuses, saying how to convert the file; it does not fall back to another Parquet reader."""
     if not path.is_file():
         read_text(path)   # the one 'file not found' message
     try:

@@ -15,8 +15,8 @@ from pathlib import Path
 from pada_lite.files import DataError, quote
 from pada_lite.tasks.labels import _is_id
 from pada_lite.tasks.readers import Where, _file_rows, _stem, file_type
-from pada_lite.tasks.spec import (Example, LabelTask, NumberTask, TextTask, normalize_text, number_problem,
-                                  parse_number, split_solution)
+from pada_lite.tasks.spec import (Example, LabelTask, NumberTask, TextTask, _after_marker, normalize_text,
+                                  number_problem, parse_number, split_solution)
 
 class Problems:
     """Row-level problems of one file, gathered over the whole file so that one error gives the
@@ -175,9 +175,9 @@ def _number_answer(vals: dict, task: NumberTask, field: str) -> str | None:
     text), or return what is wrong with it."""
     answer, marker = vals["output"], task.marker
     if marker in answer:
-        tail = answer.rsplit(marker, 1)[1].split("\n", 1)[0].strip()
         final, solution = split_solution(answer, marker)
         if final is None:
+            tail = _after_marker(answer, marker)
             if (why := number_problem(tail)) == "no number in it":
                 return (f"field '{field}' has '{marker}' but no number after it ({quote(answer[-60:])} at its end). "
                         f"End the answer with '{marker} <number>', {_DROP}.")

@@ -3,16 +3,7 @@ endpoint, or the offline simulated one) with a budget, retries, a reply cache an
 Names below import on first use, so importing the folder is instant."""
 from pada_lite._names import exports
 
-_NAMES = {
-    "KINDS": "core",
-    "DEFAULT_MODELS": "core",
-    "Teacher": "core",
-    "make_teacher": "core",
-    "paid_usage": "core",
-    "Completion": "base",
-    "TeacherError": "base",
-    "TeacherFailed": "base",
-    "TeacherUnusable": "base",
-}
-__all__ = list(_NAMES)
-__getattr__, __dir__ = exports(__name__, _NAMES)
+__all__, __getattr__, __dir__ = exports(
+    __name__,
+    core="KINDS DEFAULT_MODELS Teacher make_teacher paid_usage",
+    base="Completion TeacherError TeacherFailed TeacherUnusable")
