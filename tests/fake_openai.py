@@ -53,6 +53,9 @@ except ImportError:   # benchmarks may run without pytest installed
 
 SAMPLES = {
     "ErrorAnalysis": {"error_scenario": "a message with a misleading keyword at the end", "root_cause": "keyword spotting"},
+    "EvidenceAnalysis": {"misleading": "", "missed": "", "capability": "negation",
+                         "error_scenario": "a message with a misleading keyword at the end", "root_cause": "keyword spotting"},
+    "BlindAnswer": {"answer": "billing"},
     "Pattern": {"name": "misleading trailing keyword", "description": "a cue of another department comes last"},
     "Strategy": {"strategy": "write messages whose last sentence names another department", "vary": ["department"],
                  "keep": ["answer format"], "pitfalls": ["ambiguous messages"]},
@@ -84,10 +87,11 @@ def helpdesk_responder(body: dict) -> dict:
     """A plausible LLM for the bundled task: varied analyses, and new messages in the right format."""
     text = " ".join(str(m.get("content") or "") for m in body["messages"])
     name = schema_name(body)
-    if name == "ErrorAnalysis":
+    if name in ("ErrorAnalysis", "EvidenceAnalysis"):
         gold = re.search(r"Gold answer: '(\w+)'", text).group(1)
-        return {"error_scenario": f"A request that belongs to {gold} was sent elsewhere.",
+        said = {"error_scenario": f"A request that belongs to {gold} was sent elsewhere.",
                 "root_cause": f"The model missed the {gold} cue and followed another keyword."}
+        return said if name == "ErrorAnalysis" else {"misleading": "", "missed": "", "capability": "vocabulary", **said}
     if name == "NewSamples":
         from pada_lite.tasks.bundled import LABELS, generate_example
         n = int(re.search(r"Write (\d+) new", text).group(1))

@@ -153,7 +153,13 @@ def cluster(texts: list[str], embedder: str = "tfidf", k_min: int = 2, k_max: in
             progress: bool = False) -> Clustering:
     """Embed `texts`, choose K by the elbow and run k-means. 0 texts -> k=0; 1-3 texts, or all
     identical embeddings -> one cluster."""
-    X = embed(texts, embedder, progress)
+    return cluster_rows(embed(texts, embedder, progress), k_min, k_max, seed)
+
+
+def cluster_rows(X: "Embedding", k_min: int = 2, k_max: int = 10, seed: int = 0) -> Clustering:
+    """`cluster` for rows already represented (an `Embedding`, or any 2-D array)."""
+    if not isinstance(X, Embedding):
+        X = np.asarray(X, dtype=np.float64).view(Embedding)
     n = len(X)
     if n == 0:
         return Clustering(np.zeros(0, dtype=int), 0, embedder_used=X.embedder_used, X=X)

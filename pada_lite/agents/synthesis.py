@@ -5,16 +5,19 @@
 - `llm2llm_samples`: LLM2LLM-style, samples like each training example the student got wrong
   (the teacher sees the question and its gold answer, not the wrong answer).
 Every generator prompt passes the leakage guard's `redact` before it is sent, so no
-validation or test text can reach the generator even if an analyst quoted one.
+validation or test text can reach the generator even if an analyst quoted one; the words the
+analyst quoted as evidence (a pattern's `quotes`) are redacted too, wherever they appear.
 
 It deliberately does not judge the samples: `quality.py` does.
 """
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import asdict, dataclass, field
 
 from pada_lite.agents import prompts
+from pada_lite.agents.overlap import REDACTED
 from pada_lite.tasks.spec import Example
 
 
@@ -66,11 +69,23 @@ def shown_block(examples: list[Example], task) -> list[dict]:
     return [{"input": e.input, "output": task.target(e)} for e in examples]
 
 
-def _guarded(req, guard, counter: dict):
-    if guard is not None:
-        for m in req.messages:
+def redact_quotes(text: str, quotes) -> tuple[str, int]:
+    """`text` with every quote (any case and spacing, whole words) replaced by "[redacted]"; (text, count)."""
+    n = 0
+    for q in sorted({q.strip() for q in quotes if re.search(r"\w", q or "")}, key=len, reverse=True):
+        body = r"\s+".join(re.escape(w) for w in q.split())
+        text, k = re.subn(r"(?<!\w)" + body + r"(?!\w)", REDACTED, text, flags=re.I)
+        n += k
+    return text, n
+
+
+def _guarded(req, guard, counter: dict, quotes=()):
+    for m in req.messages:
+        n = 0
+        if guard is not None:
             m["content"], n = guard.redact(m["content"])
-            counter["redacted"] = counter.get("redacted", 0) + n
+        m["content"], k = redact_quotes(m["content"], quotes)
+        counter["redacted"] = counter.get("redacted", 0) + n + k
     return req
 
 
@@ -89,13 +104,15 @@ def pattern_samples(teacher, task, patterns, train: list[Example], total: int | 
     """Samples for each pattern: `counts[i]` for pattern i, or `total` split by cluster size."""
     counts = counts if counts is not None else split_budget(total or 0, [p.size for p in patterns])
     rng, stats = random.Random(f"{seed}-{rnd}"), stats if stats is not None else {}
+    quotes = sorted({q for p in patterns for q in getattr(p, "quotes", ())})   # every pattern's, from every prompt
     reqs, plan = [], []
     for p, n in zip(patterns, counts):
-        pat = {"name": p.name, "description": p.description}
+        pat = p.about() if hasattr(p, "about") else {"name": p.name, "description": p.description}
         for j in range(0, n, chunk):  # ask in chunks: long replies get truncated
             k, few = min(chunk, n - j), _shots(train, shots, rng)
             reqs.append(_guarded(prompts.generation(task, pat, p.strategy, shown_block(few, task), k,
-                                                    seed=seed * 1000 + rnd * 100 + j // chunk), guard, stats))
+                                                    seed=seed * 1000 + rnd * 100 + j // chunk), guard, stats,
+                                 quotes))
             plan.append(("pattern", p.name, k, [e.id for e in few]))
     return _collect(teacher.ask(reqs, desc="generating (patterns)"), plan, f"{prefix}-r{rnd}", rnd)
 

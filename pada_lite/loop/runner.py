@@ -318,7 +318,8 @@ class Loop:
 
     def find_patterns(self, it: Step, analyses: list[pa.Analysis]) -> list[pa.FailurePattern]:
         task, cfg, seed = self.wf.task, self.cfg, self.seed_of(it)
-        clustering = pa.cluster_analyses(analyses, self.embedder, cfg.k_max, seed)       # 2. embed, k-means, elbow
+        seen = pa.vocabulary_of(e.input for e in self.wf.splits.train)
+        clustering = pa.cluster_analyses(analyses, self.embedder, cfg.k_max, seed, vocabulary=seen)   # 2. k-means, elbow
         found = pa.name_patterns(self.teacher, task, analyses, clustering, cfg.max_members, seed)   # 3. name each
         self.out.write_json({**found.summary(), "ids": [a.id for a in analyses]}, *it.folder, "clusters.json")
         patterns = pa.draft_strategies(self.teacher, task, found.patterns)               # 4. a strategy each

@@ -28,10 +28,43 @@ class ErrorAnalysis(BaseModel):
     root_cause: str = Field(description="why the model most likely failed on it, in one sentence")
 
 
+# CheckList's capabilities, as its authors list them (Ribeiro, Wu, Guestrin and Singh, "Beyond Accuracy:
+# Behavioral Testing of NLP Models with CheckList", ACL 2020, section 2.1): a published, task-independent
+# list of what a model may fail to handle. Used as published; never edited toward any one task.
+CHECKLIST = {
+    "vocabulary": "Vocabulary+POS: important words or word types for the task",
+    "taxonomy": "Taxonomy: synonyms, antonyms, etc.",
+    "robustness": "Robustness: to typos, irrelevant changes, etc.",
+    "ner": "NER: appropriately understanding named entities",
+    "fairness": "Fairness",
+    "temporal": "Temporal: understanding order of events",
+    "negation": "Negation",
+    "coreference": "Coreference",
+    "srl": "Semantic Role Labeling: understanding roles such as agent, object, etc.",
+    "logic": "Logic: ability to handle symmetry, consistency, and conjunctions",
+}
+
+
+class EvidenceAnalysis(BaseModel):
+    """Error analysis with evidence: words quoted from the failing input (checked in code to occur
+    in it) and a cause from CheckList's capabilities. The quotes serve clustering and naming only;
+    they never reach a generation prompt (`agents/synthesis.py` redacts them)."""
+    misleading: str = Field(description="words copied exactly from the input that most likely led the model "
+                                        "to its wrong answer; empty if none")
+    missed: str = Field(description="words copied exactly from the input that show the gold answer is right; "
+                                    "empty if none")
+    error_scenario: str = Field(description="what kind of input this is and what went wrong, in one sentence")
+    root_cause: str = Field(description="why the model most likely failed on it, in one sentence")
+    capability: str = Field(description="the capability the model lacked: one of " + ", ".join(CHECKLIST)
+                                        + ", or 'other: <a few words>'")
+
+
 class Pattern(BaseModel):
     """A named failure pattern summarising one cluster of analyses."""
     name: str = Field(description="a short name for the failure pattern, at most 8 words")
     description: str = Field(description="what the failing inputs have in common and why the model fails")
+    cue: str = Field(default="", description="the kind of words or structure in such inputs that the model misses "
+                                             "or is misled by, in general terms, quoting no input")
 
 
 class Strategy(BaseModel):
@@ -74,6 +107,12 @@ class QualityScore(BaseModel):
 
     def accepted(self, min_score: int = 3) -> bool:
         return self.drop_reason(min_score) is None
+
+
+class BlindAnswer(BaseModel):
+    """The checker's own answer to a generated input, given without the answer the writer intended:
+    the sample is kept when the two agree (`agents/quality.py`)."""
+    answer: str = Field(description="the answer to the input, in exactly the task's answer format")
 
 
 @dataclass

@@ -4,13 +4,16 @@ per `Request`, so the agents cannot tell the two apart.
 
 What each stage reads (from `request.context`) and writes:
 - analysis: the failure's hidden phenomenon (or, with probability `analyst_noise`, a wrong
-  one) -> an `ErrorAnalysis` in its own words, several paraphrases per phenomenon;
+  one) -> an `EvidenceAnalysis` in its own words, several paraphrases per phenomenon, with
+  quotes cut from the input where that phenomenon puts them (`_quotes`) and its CheckList
+  capability (`CAPABILITY`);
 - patterns / strategies: only the *text* of the analyses / the pattern -> a named pattern /
   a counterfactual strategy, recognised through the teacher's own vocabulary (`oracle.CUES`);
 - generation / similar: the phenomenon read from pattern + strategy text (or, for similar,
   from the message via the oracle) -> new messages from phrase bank B, each flawed with
   probability `flaw_rate` (wrong label, broken format, near-copy of a shown example);
-- qc: the oracle's reading of the sample -> a `QualityScore`.
+- qc: the oracle's reading of the sample -> a `QualityScore`, or, asked blind, the oracle's
+  label as its `BlindAnswer`. It reads the answer key: a real checker can be wrong, this one not.
 
 Replies are seeded by the request itself, so the same request always gets the same reply.
 It deliberately does not cache, retry or count cost (see `teacher/core.py`), and it understands no
@@ -26,7 +29,8 @@ from collections import Counter
 
 from pada_lite.tasks.bundled import CITIES, LABELS, MONTHS, NAMES, PETS, PHENOMENA, STREETS, generate_example
 from pada_lite.tasks.oracle import read, read_message, read_phenomenon
-from pada_lite.teacher.schemas import STAGES, ErrorAnalysis, NewSample, NewSamples, Pattern, QualityScore, Request, Strategy
+from pada_lite.teacher.schemas import (STAGES, BlindAnswer, EvidenceAnalysis, NewSample, NewSamples, Pattern, QualityScore,
+                                      Request, Strategy)
 from pada_lite.teacher.base import Completion
 
 FLAWS = ("wrong", "format", "copy")
@@ -129,18 +133,21 @@ class SimBackend:
         return Completion(text=text, prompt_tokens=prompt // 4, completion_tokens=len(text) // 4)
 
     # ------------------------------------------------------------ pattern analysis agent
-    def _analysis(self, rng, ctx) -> ErrorAnalysis:
+    def _analysis(self, rng, ctx) -> EvidenceAnalysis:
         # the hidden tag stands for an LLM that understands the failure; untagged, the oracle reads it
+        text = str(_need(ctx, "input", "analysis"))
         tags = [t for t in ctx.get("tags") or [] if t in PHENOMENA]
-        seen = None if tags else read_message(_need(ctx, "input", "analysis"))
+        seen = None if tags else read_message(text)
         ph = tags[0] if tags else seen[1] if seen else None
         if ph is None:
-            return ErrorAnalysis(**{k: rng.choice(v) for k, v in GENERIC["analysis"].items()})
+            return EvidenceAnalysis(misleading="", missed="", capability="other: unclear",
+                                    **{k: rng.choice(v) for k, v in GENERIC["analysis"].items()})
         if rng.random() < self.analyst_noise:   # a wrong diagnosis
             ph = rng.choice([p for p in PHENOMENA if p != ph])
         scenarios, causes = ANALYSES[ph]
         # subtle: no remark on what the student answered: shared by every phenomenon, it blurs the clusters
-        return ErrorAnalysis(error_scenario=rng.choice(scenarios), root_cause=rng.choice(causes))
+        return EvidenceAnalysis(**_quotes(text, ph), capability=CAPABILITY[ph], error_scenario=rng.choice(scenarios),
+                                root_cause=rng.choice(causes))
 
     def _patterns(self, rng, ctx) -> Pattern:
         analyses = _need(ctx, "analyses", "patterns")
@@ -197,10 +204,12 @@ class SimBackend:
         return self._write(rng, ctx.get("n", 1), label, seen.phenomenon if seen else None, shown)
 
     # ------------------------------------------------------------ quality control agent
-    def _qc(self, rng, ctx) -> QualityScore:
+    def _qc(self, rng, ctx) -> QualityScore | BlindAnswer:
         sample = _need(ctx, "sample", "qc")
         text, output = str(sample.get("input", "")), str(sample.get("output", ""))
         seen, answer = read(text), output.strip().lower()
+        if ctx.get("blind"):   # the oracle's own answer: the answer key, never wrong
+            return BlindAnswer(answer=seen.label if seen else "I cannot tell")
         strat = ctx.get("strategy")
         wanted = read_phenomenon(" ".join([strat.get("strategy", ""), *strat.get("vary", []), *strat.get("keep", []),
                                            *strat.get("pitfalls", [])])) if strat else None
@@ -219,6 +228,24 @@ class SimBackend:
             "The message is too short to teach anything." if score.not_trivial < 3 else "No problem found.")
         return score
 
+
+def _quotes(text: str, ph: str) -> dict:
+    """Where each phenomenon puts the misleading words and the missed signal: the closing
+    sentence misleads after a denial or an aside, the opening one after a preamble; the request
+    is the signal. At most six words of each, cut from the message itself."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p.strip()] or [text]
+    first, last = " ".join(parts[0].split()[:6]), " ".join(parts[-1].split()[:6])
+    request = " ".join(max(parts, key=len).split()[:6])
+    if ph in ("negation", "distractor") and len(parts) > 1:
+        return {"misleading": last, "missed": first}
+    if ph == "preamble" and len(parts) > 1:
+        return {"misleading": first, "missed": last}
+    return {"misleading": "", "missed": request}
+
+
+# the simulated analyst's choice among CheckList's capabilities (schemas.CHECKLIST), per phenomenon
+CAPABILITY = {"direct": "vocabulary", "preamble": "robustness", "typo": "robustness", "jargon": "vocabulary",
+              "negation": "negation", "distractor": "robustness", "indirect": "taxonomy"}
 
 # ---------------------------------------------------------------- the teacher's own words
 # Per phenomenon, "|"-separated paraphrases. Every one carries cue words of its phenomenon
