@@ -8,7 +8,7 @@ each module owns):
 - `student/`: the model that learns: profiles, tiny, smollm2, llama_shaped, load, sft, evaluate,
   lengths, workflow;
 - `teacher/`: the LLM behind the agents: core, base, budget, retries, booking, pool, preflight,
-  replies, cache, pricing, schemas, and `backends/` (openai_api, simulated);
+  replies, cache, pricing, schemas, and `backends/` (openai_api, simulated, replay);
 - `agents/`: PaDA's agents: prompts, analysis, cluster, synthesis, quality, overlap;
 - `loop/`: iterations and their records: runner, runs, report; `cli` drives it from a shell;
 - `course/`: the notebooks' helpers: notebook, widgets, reference.

@@ -3,6 +3,7 @@
     pada-lite demo                       # offline: SFT vs LLM2LLM vs PaDA, tiny student, simulated teacher
     pada-lite run --methods sft,pada,pada-no-qc --iterations 3 --run NAME   # any methods; resumes NAME
     pada-lite demo --teacher openai --model gpt-4o-mini --base-url http://localhost:8000/v1
+    pada-lite demo --teacher replay --replies runs/NAME   # that run's teacher replies again, offline
     pada-lite finetune --profile cpu     # fine-tune and save the adapter into a run folder
     pada-lite evaluate --adapter runs/NAME/adapter --split test
 
@@ -122,7 +123,8 @@ _FLAGS = {"input_field": "--input-field", "output_field": "--output-field", "ans
           "labels": "--labels", "description": "--description", "delimiter": "--delimiter",
           "n_validation": "--n-validation", "n_test": "--n-test", "validation": "--n-validation",
           "test": "--n-test", "seed_size": "--seed-size", "long_inputs": "--long-inputs", "max_len": "--max-len",
-          "shots": "--shots", "chunk": "--chunk", "bad_answers": "--bad-answers", "seed": "--seed"}
+          "shots": "--shots", "chunk": "--chunk", "bad_answers": "--bad-answers", "seed": "--seed",
+          "replies": "--replies"}
 
 
 def in_flags(message: str) -> str:
@@ -182,11 +184,18 @@ def _check(args, profile) -> None:
     kind = args.teacher or PROFILES[profile].teacher
     only = {"sim": ["analyst_noise", "flaw_rate"],
             "openai": ["model", "analyst_model", "generator_model", "checker_model", "base_url", "budget", "timeout",
-                       "max_retries"] + (["price"] if args.price else [])}
+                       "max_retries"] + (["price"] if args.price else []),
+            "replay": ["replies"]}
     for other, names in only.items():
         if other != kind and (wrong := [n for n in names if getattr(args, n) not in (None, [])]):
             raise UsageError(f"{', '.join(map(_option, wrong))} appl{'ies' if len(wrong) == 1 else 'y'} only to "
                              f"--teacher {other}; this run's teacher is {kind}")
+    if kind == "replay" and args.replies is None:
+        raise UsageError("--teacher replay needs --replies PATH: the teacher_cache.jsonl of a recorded run, or its "
+                         "run folder")
+    if kind == "replay" and not os.path.exists(args.replies):
+        raise UsageError(f"--replies {args.replies}: no such file or folder; give the teacher_cache.jsonl of a "
+                         "recorded run, or its run folder")
     if args.base_url is not None and not re.match(r"https?://[^\s/]+", args.base_url):
         raise UsageError(f"--base-url {args.base_url!r}: give the endpoint's URL, e.g. http://127.0.0.1:8080/v1")
 
@@ -271,7 +280,10 @@ def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
     p.add_argument("--parity", action="store_true", help="the same number of accepted samples for every augmenting method")
     p.add_argument("--patience", type=_number(int, 1), default=None,
                    help="stop a method after this many iterations without a validation gain")
-    p.add_argument("--teacher", default=None, choices=["sim", "openai"], help="default: the profile's (sim offline, openai on colab)")
+    p.add_argument("--teacher", default=None, choices=["sim", "openai", "replay"],
+                   help="default: the profile's (sim offline, openai on colab); replay: a recorded run's replies (--replies)")
+    p.add_argument("--replies", default=None, metavar="PATH", help="the teacher_cache.jsonl of a recorded run, or its "
+                   "run folder: its replies are replayed offline, and a request it does not hold stops the run (replay)")
     p.add_argument("--model", default=None, help="one model for every teacher role (openai)")
     for role in ("analyst", "generator", "checker"):
         p.add_argument(f"--{role}-model", default=None, help=f"the {role}'s model (openai)")
@@ -368,7 +380,8 @@ def cmd_loop(args) -> int:
                            max_retries=4 if args.max_retries is None else args.max_retries,
                            max_failed_share=args.max_failed_share,
                            analyst_noise=0.1 if args.analyst_noise is None else args.analyst_noise,
-                           flaw_rate=0.1 if args.flaw_rate is None else args.flaw_rate, seed=args.seed)
+                           flaw_rate=0.1 if args.flaw_rate is None else args.flaw_rate, seed=args.seed,
+                           replies=args.replies)
     print(f"profile {wf.profile.name} | student {wf.profile.student} | task {wf.task.name} | "
           f"train/validation/test {wf.splits.sizes()}\nteacher: {teacher.describe()}")
     sim = dict(analyst_noise=teacher.backend.analyst_noise, flaw_rate=teacher.backend.flaw_rate) if kind == "sim" else {}

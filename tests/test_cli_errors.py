@@ -49,6 +49,7 @@ BAD = {
     "workers": (["--workers", "0"], "--workers"),
     "analyst_noise": (["--analyst-noise", "2"], "--analyst-noise"),
     "flaw_rate": (["--teacher", "openai", "--flaw-rate", "0.2"], "--flaw-rate"),
+    "replies": (["--replies", "{file}"], "--replies"),
     "split": (["--split", "dev"], "--split"),
     "adapter": (["--adapter", "nowhere"], "--adapter"),
 }

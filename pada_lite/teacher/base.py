@@ -2,7 +2,8 @@
 errors, and the two messages both the pre-flight and a run write.
 
 - `Completion`: what a backend returns for one call (text, token counts, why it stopped).
-- `Backend`: what the teacher needs of a backend (`openai_backend.OpenAIBackend`, `sim.SimBackend`).
+- `Backend`: what the teacher needs of a backend (`openai_backend.OpenAIBackend`, `sim.SimBackend`,
+  `replay.ReplayBackend`).
 - `TeacherError`, `TeacherUnusable` (found before any work), `TeacherFailed` (mid-run): their text
   is one line that says what to do.
 - `context_advice` (the server's context is too small) and `key_rejected` (the endpoint refused the
@@ -43,14 +44,15 @@ class Completion:
 
 
 class Backend(Protocol):
-    name: str                       # "openai" | "sim"
+    name: str                       # "openai" | "sim" | "replay"
     simulated: bool                 # True only for the simulated teacher
 
     def complete(self, request: Request, model: str) -> Completion: ...
 
     def describe(self) -> str: ...  # one line, never containing a key
     # optional: adapt(model, error, probing=False) -> str | None, token_cap(request, model), close(),
-    # caps_for(model), learn_context(model), sent_chars(request, model), set_level(model, level), base_url
+    # caps_for(model), learn_context(model), sent_chars(request, model), set_level(model, level), base_url;
+    # replayed = True and check_roles(roles) for a backend that reads back a recorded run (never billed)
 
 
 SHOWN = {"generation", "qc"}   # stages whose prompts show training examples (--shots) or ask for samples (--chunk)

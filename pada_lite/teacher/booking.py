@@ -31,10 +31,10 @@ from pada_lite.teacher.base import Completion
 
 
 class Books:
-    def __init__(self, cache: str | Path | None, simulated: bool):
+    def __init__(self, cache: str | Path | None, billed: bool):
         self.cache = ReplyCache(cache)
         self.log = CallLog(self.cache.path)
-        self.usage, self.simulated = Usage(), simulated
+        self.usage, self.billed = Usage(), billed   # billed: calls reach a real endpoint (not simulated, not replayed)
         self.tokens_per_char: dict[str, float] = {}
         self.messages: dict[str, str] = {}   # endpoint error reason -> its last message
         self._lock = threading.Lock()
@@ -48,9 +48,9 @@ class Books:
             return None
 
     def sent(self, r: Request, model: str, worst: float) -> str | None:
-        """The call log's `sent` record, flushed before the call goes out: the call's id (a simulated
-        call is never billed, and gets none)."""
-        if self.simulated:
+        """The call log's `sent` record, flushed before the call goes out: the call's id (a simulated or
+        replayed call is never billed, and gets none)."""
+        if not self.billed:
             return None
         call = uuid.uuid4().hex[:16]
         self.log.append({"sent": call, "role": r.role, "stage": r.stage, "model": model, "worst_usd": worst,

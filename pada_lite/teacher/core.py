@@ -24,8 +24,9 @@ happened, per role and stage, and every HTTP request sent is one `call` in it.
   then they are abandoned (and counted so) and the connections closed.
 
 It deliberately does not build prompts (`prompts.py`), know any endpoint's wire format
-(`backends/openai_api.py`) or invent replies (`backends/simulated.py`). `context` is no part of the cache key:
-only the simulated backend reads it. The types it shares with its backends are `teacher/base.py`.
+(`backends/openai_api.py`), invent replies (`backends/simulated.py`) or replay a recorded run's
+(`backends/replay.py`). `context` is no part of the cache key: only the simulated backend reads it.
+The types it shares with its backends are `teacher/base.py`.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ from pada_lite.teacher.base import Backend, Completion, TeacherError, TeacherFai
 __all__ = ["Teacher", "make_teacher", "paid_usage", "Backend", "Completion", "TeacherError", "TeacherFailed",
            "TeacherUnusable", "context_advice", "Usage", "ReplyCache", "ReplyError", "parse_reply", "retry_of"]
 
-KINDS = ("sim", "openai")
+KINDS = ("sim", "openai", "replay")
 DEFAULT_MODELS = {"analyst": "gpt-4.1-mini", "generator": "gpt-4o-mini", "checker": "gpt-4.1-mini"}
 
 
@@ -71,13 +72,15 @@ class Teacher:
             raise ValueError(f"max_failed_share={max_failed_share}: give a share between 0 and 1")
         self.backend, self.models, self.prices = backend, dict(models), dict(prices or {})
         self.workers, self.progress = workers, progress
+        # subtle: a replayed reply was paid for by the run that recorded it; replaying it is free
+        self.replayed = bool(getattr(backend, "replayed", False))
         self.max_attempts, self.max_retries, self.max_failed_share = max_attempts, max_retries, max_failed_share
         unpriced = sorted({m for m in self.models.values() if self._price(m) is None})
         if budget_usd is not None and unpriced:
             raise TeacherUnusable(f"a budget needs a price for every model, and {', '.join(unpriced)} "
                                   f"{'has' if len(unpriced) == 1 else 'have'} none: give it with "
                                   f"--price {unpriced[0]}=IN,OUT (USD per 1M input and output tokens; prices= in Python)")
-        self.books = Books(cache, bool(backend.simulated))
+        self.books = Books(cache, billed=not (backend.simulated or self.replayed))
         self.usage, self.cache, self.log = self.books.usage, self.books.cache, self.books.log
         if self.cache.skipped_lines + self.log.skipped_lines:
             print(f"teacher: skipped {self.cache.skipped_lines + self.log.skipped_lines} unreadable line(s) in "
@@ -105,10 +108,10 @@ class Teacher:
         return caps.context, caps.slots
 
     def _price(self, model: str):
-        return (0.0, 0.0) if self.backend.simulated else price_of(model, self.prices)
+        return (0.0, 0.0) if self.backend.simulated or self.replayed else price_of(model, self.prices)
 
     def price_label(self, model: str) -> str:
-        return price_label(self._price(model), self.backend.simulated)
+        return price_label(self._price(model), self.backend.simulated, self.replayed)
 
     def row(self, r: Request) -> tuple[str, str, str, str]:
         """(role, stage, model, price label): where `r` is counted in the usage and the call log."""
@@ -146,7 +149,7 @@ class Teacher:
         `requests`: [(what, Request)], the largest a run will send: each must fit in the context
         the check learnt (compared on every call: a notebook checks first and runs later)."""
         if not self.checked:
-            self.preflight_lines, self.checked = preflight(self), True
+            self.preflight_lines, self.checked = preflight(self, requests or []), True
             for line in self.preflight_lines if not quiet else ():
                 print(f"teacher check: {line}")
         check_context(self, requests or [])
@@ -327,10 +330,13 @@ def make_teacher(kind: str = "sim", *, models: str | dict | None = None, base_ur
                  api_key: str | None = None, cache: str | Path | None = None, budget_usd: float | None = None,
                  prices: dict | None = None, workers: int = 8, progress: bool = True, timeout: float = 60,
                  max_retries: int = 4, max_attempts: int = 3, max_failed_share: float = 0.5,
-                 analyst_noise: float = 0.1, flaw_rate: float = 0.1, seed: int = 0) -> Teacher:
-    """kind "sim": the simulated teacher (free, offline); "openai": any OpenAI-compatible endpoint.
-    `models`: one model name for every role, or {role: model} over the defaults. `timeout`:
-    seconds per request; `max_retries`: retries of a rate limit, server error or timeout."""
+                 analyst_noise: float = 0.1, flaw_rate: float = 0.1, seed: int = 0,
+                 replies: str | Path | None = None) -> Teacher:
+    """kind "sim": the simulated teacher (free, offline); "openai": any OpenAI-compatible endpoint;
+    "replay": the replies a recorded run holds (`replies`: its teacher_cache.jsonl or its folder),
+    offline, and nothing else. `models`: one model name for every role, or {role: model} over the
+    defaults (replay: read from the file). `timeout`: seconds per request; `max_retries`: retries of
+    a rate limit, server error or timeout."""
     if kind not in KINDS:
         raise ValueError(f"unknown teacher kind {kind!r}; use one of {KINDS}")
     if isinstance(models, str):
@@ -340,6 +346,8 @@ def make_teacher(kind: str = "sim", *, models: str | dict | None = None, base_ur
         raise ValueError(f"models: unknown role(s) {unknown}; the roles are {ROLES}")
     kw = dict(cache=cache, budget_usd=budget_usd, prices=prices, workers=workers, progress=progress,
               max_retries=max_retries, max_attempts=max_attempts, max_failed_share=max_failed_share)
+    if kind == "replay":
+        return _replay_teacher(replies, models, kw)
     if kind == "sim":
         from pada_lite.teacher.backends.simulated import SimBackend
         backend = SimBackend(analyst_noise, flaw_rate, seed)
@@ -350,6 +358,25 @@ def make_teacher(kind: str = "sim", *, models: str | dict | None = None, base_ur
         print(f"note: the checker and the generator are the same model ({full['checker']}): the checker then grades "
               "its own samples; give the checker a different model if you can")
     return Teacher(OpenAIBackend(base_url=base_url, api_key=api_key, timeout=timeout), full, **kw)
+
+
+def _replay_teacher(replies, models: dict | None, kw: dict) -> Teacher:
+    """A teacher over `ReplayBackend(replies)`: its models are the recorded ones (a role with none
+    gets `NOT_RECORDED`, which the pre-flight refuses if the run asks that role), and its own cache
+    is never the file it replays."""
+    from pada_lite.teacher.backends.replay import NOT_RECORDED, ReplayBackend, replies_file
+    if replies is None:
+        raise ValueError("the replay teacher needs replies=: the teacher_cache.jsonl of a recorded run, or its folder")
+    backend = ReplayBackend(replies)
+    clash = [f"{r}={m!r} (recorded: {backend.models[r]!r})" for r, m in (models or {}).items()
+             if r in backend.models and m != backend.models[r]]
+    if clash:
+        raise ValueError(f"models: {', '.join(clash)}: the replay teacher replays the models {backend.path.name} "
+                         "recorded; leave models= out")
+    if kw["cache"] is not None and replies_file(kw["cache"]).resolve() == backend.path.resolve():
+        raise TeacherUnusable(f"the replay teacher's own cache would be {backend.path}, the very file it replays: "
+                              "give the replay a run folder of its own (--run NAME; cache= in Python)")
+    return Teacher(backend, {**dict.fromkeys(ROLES, NOT_RECORDED), **(models or {}), **backend.models}, **kw)
 
 
 def paid_usage(cache: str | Path, price_label=None) -> Usage:

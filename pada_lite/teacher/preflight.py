@@ -13,6 +13,9 @@ cannot be used. The check also learns the server's context, where the server say
 (`OpenAIBackend.learn_context`), and its tokens per character; `check_context` then compares it
 with the largest requests a run will send, so a run that cannot fit stops before it starts.
 
+A replayed teacher (`backends/replay.py`) is asked nothing: its check is that the recorded file
+holds replies of every role the run asks.
+
 A teacher that cannot be used raises `TeacherUnusable` with one line naming the URL and the
 model and saying what to do. Every check is counted in the teacher's usage (stage
 "preflight") and booked in the run's call log, so the budget sees it.
@@ -46,9 +49,13 @@ def check_request(role: str) -> Request:
                    Check, temperature=0.0, max_tokens=16, seed=0)
 
 
-def preflight(teacher) -> list[str]:
-    """One line per model on what it accepts; raises TeacherUnusable for a teacher that cannot be used."""
+def preflight(teacher, requests: list | None = None) -> list[str]:
+    """One line per model on what it accepts; raises TeacherUnusable for a teacher that cannot be used.
+    `requests`: [(what, Request)] a run will send; a replayed teacher is checked for their roles only
+    (all roles without them), since there is no endpoint to ask, only its records to read."""
     backend = teacher.backend
+    if hasattr(backend, "check_roles"):
+        return backend.check_roles([r for r in ROLES if not requests or any(q.role == r for _, q in requests)])
     if backend.simulated or not hasattr(backend, "adapt"):
         return []
     lines = []

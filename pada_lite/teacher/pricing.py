@@ -32,7 +32,7 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5-nano": (0.05, 0.40),
 }
-UNKNOWN, SIMULATED = "price unknown", "simulated (free)"
+UNKNOWN, SIMULATED, REPLAYED = "price unknown", "simulated (free)", "replayed (free)"
 ABANDONED = "abandoned (may be billed)"   # sent, and no outcome recorded: counted at its worst case
 
 
@@ -45,9 +45,12 @@ def price_of(model: str, prices: dict[str, tuple[float, float]] | None = None) -
     return tuple(table[base]) if base in table else None
 
 
-def price_label(price: tuple[float, float] | None, simulated: bool = False) -> str:
-    """How a usage row names its price: "0.15/0.6 per 1M", "price unknown" or "simulated (free)"."""
-    return SIMULATED if simulated else UNKNOWN if price is None else f"{price[0]:g}/{price[1]:g} per 1M"
+def price_label(price: tuple[float, float] | None, simulated: bool = False, replayed: bool = False) -> str:
+    """How a usage row names its price: "0.15/0.6 per 1M", "price unknown", "simulated (free)" or
+    "replayed (free)" (a reply read back from a recorded run: that run paid for it)."""
+    if simulated or replayed:
+        return SIMULATED if simulated else REPLAYED
+    return UNKNOWN if price is None else f"{price[0]:g}/{price[1]:g} per 1M"
 
 
 def cost(price: tuple[float, float] | None, prompt_tokens: int, completion_tokens: int) -> float:
@@ -83,7 +86,7 @@ class UsageRow:
     role: str
     stage: str
     model: str
-    price: str = UNKNOWN          # "0.15/0.60 per 1M", "price unknown" or "simulated (free)"
+    price: str = UNKNOWN          # "0.15/0.60 per 1M", "price unknown", "simulated (free)" or "replayed (free)"
     requests: int = 0             # asked by the agents
     hits: int = 0                 # answered from the cache (or a duplicate in the same batch): free
     calls: int = 0                # sent to the backend, retries included

@@ -3,7 +3,7 @@
 - `parse_reply(text, schema)`: a tolerant parse (code fences, prose around the JSON, a bare
   list) then pydantic validation; a bad reply raises `ReplyError` with its reason.
 - `error_reason(e)`: an endpoint error as one word: `FATAL` ones (a bad request, a rejected
-  key, an unknown model) would fail the same way again; `TRANSIENT` ones (rate limit, server
+  key, an unknown model, a request a replayed run never recorded) would fail the same way again; `TRANSIENT` ones (rate limit, server
   error, timeout, lost connection) may pass later.
 - `error_body(e)`: the HTTP status, the parameter the server blames and its message.
 - `context_size(e)`: the server's context in tokens, where its refusal quotes it (llama.cpp's
@@ -28,8 +28,9 @@ ERRORS = {"RateLimitError": "rate_limit", "APITimeoutError": "timeout", "APIConn
           "InternalServerError": "server_error", "BadRequestError": "bad_request",
           "UnprocessableEntityError": "bad_request", "AuthenticationError": "auth",
           "PermissionDeniedError": "auth", "NotFoundError": "not_found", "APIStatusError": "api_error",
-          "ErrorReply": "server_error"}   # HTTP 200 with an error object as its body (backends/openai_api.py)
-FATAL = {"bad_request", "auth", "not_found", "context_full"}       # the same call would fail the same way
+          "ErrorReply": "server_error",   # HTTP 200 with an error object as its body (backends/openai_api.py)
+          "NotRecorded": "not_recorded"}  # a request the replayed reply cache does not hold (backends/replay.py)
+FATAL = {"bad_request", "auth", "not_found", "context_full", "not_recorded"}   # the same call would fail the same way
 TRANSIENT = {"rate_limit", "server_error", "timeout", "connection"}  # it may pass later
 
 

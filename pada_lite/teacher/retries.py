@@ -1,8 +1,8 @@
 """What the teacher does after each call: take the reply, ask again, wait and ask again, or give up.
 
 After an endpoint error the backend could not adapt to (`after_error`):
-- `fatal`: it would fail the same way again (a rejected key, an unknown model, a bad request):
-  the whole batch stops, with `fatal_message`;
+- `fatal`: it would fail the same way again (a rejected key, an unknown model, a bad request, a
+  request a replayed run never recorded): the whole batch stops, with `fatal_message`;
 - `wait`: transient (rate limit, server error, timeout, lost connection): back off (honouring
   `retry-after`) and send it again, up to `max_retries` times;
 - `again`: anything else counts as a bad reply, sent again up to `max_attempts` times in all;
@@ -72,6 +72,8 @@ def fatal_message(reason: str, e: BaseException, r: Request, url: str, model: st
                   context: tuple[int | None, int]) -> str:
     """The one line a batch stops with. `context`: (the server's context if known, its slots)."""
     status, _, msg = error_body(e)
+    if reason == "not_recorded":
+        return not_recorded(e)
     if reason == "auth":
         return key_rejected(url, status, f"during {r.stage}")
     if reason == "not_found":
@@ -81,6 +83,13 @@ def fatal_message(reason: str, e: BaseException, r: Request, url: str, model: st
         return (f"{url} refused a request to {model} during {r.stage} (HTTP {status}: {one_line(msg, 160)}): "
                 + context_advice(context_size(e) or known, slots, fewer=r.stage in SHOWN))
     return f"{url} refused a request to {model} during {r.stage} (HTTP {status}: {one_line(msg, 200)})"
+
+
+def not_recorded(e: BaseException) -> str:
+    """The line a replayed run stops with at a request its reply cache does not hold (`e` names the
+    file, the stage and the role): why it can happen, and the two ways on."""
+    return (f"not_recorded: {one_line(e, 200)}: the prompts, the data, the seed or the settings differ from the "
+            "recorded run; run with the recorded run's settings, or use a live teacher (--teacher openai --base-url URL)")
 
 
 def failure_line(requests: list[Request], failures: Counter, messages: dict[str, str], where: str,
