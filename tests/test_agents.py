@@ -217,7 +217,11 @@ def test_no_quoted_evidence_reaches_a_generator_prompt(splits):
 
 
 def test_prompts_never_show_hidden_tags(splits):
+    """A failure's hidden tags change nothing an endpoint receives (they ride in `context` only)."""
+    import dataclasses
     rec = failures(splits, ["negation"], per=1)[0]
+    other = dataclasses.replace(rec, tags=["distractor"])
+    assert prompts.analysis(TASK, rec).messages == prompts.analysis(TASK, other).messages
     for req in [prompts.analysis(TASK, rec), prompts.llm2llm(TASK, {"input": rec.input, "output": rec.gold})]:
         text = " ".join(m["content"] for m in req.messages)
-        assert "negation" not in text and "tags" not in text
+        assert "tags" not in text and "phenomen" not in text.lower()

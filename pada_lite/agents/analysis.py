@@ -89,7 +89,8 @@ class PatternReport:
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"[\w$%@#./:'-]+", text.lower()))
+    """Lower-case words, spacing and punctuation around them dropped ("hey." -> "hey"; "3:15pm" stays)."""
+    return " ".join(filter(None, (w.strip(".:/'-") for w in re.findall(r"[\w$%@#./:'-]+", text.lower()))))
 
 
 def quote_in(quote: str, text: str) -> bool:
