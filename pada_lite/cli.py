@@ -271,7 +271,8 @@ def _train_and_report(wf, run, split: str) -> dict:
 
 
 def _teacher_args(p: argparse.ArgumentParser, methods: str) -> None:
-    p.add_argument("--methods", default=methods, help="comma-separated: sft, llm2llm, pada, pada-val-only, pada-train-only, pada-no-qc")
+    p.add_argument("--methods", default=methods, help="comma-separated: sft, llm2llm, pada, pada-val-only, pada-train-only, pada-no-qc, untargeted "
+                                                  "(the control: PaDA's budget of samples like random training examples)")
     p.add_argument("--iterations", type=_number(int, 0), default=3, help="augmentation iterations after the seed fine-tune")
     p.add_argument("--samples", type=_number(int, 1), default=140, help="pattern-guided samples per iteration")
     p.add_argument("--shots", type=_number(int, 0), default=4, help="training examples shown to the generator per "

@@ -208,7 +208,8 @@ def test_no_quoted_evidence_reaches_a_generator_prompt(splits):
     teacher = Teacher(backend, backend.models, progress=False)
     found = find_patterns(teacher, TASK, analyse(teacher, TASK, failures(splits)), seed=0)
     pats = draft_strategies(teacher, TASK, found.patterns)
-    quotes = {q for p in pats for q in p.quotes}
+    from pada_lite.agents.synthesis import private_quotes
+    quotes = set(private_quotes([q for p in pats for q in p.quotes], TASK, splits.train))
     assert len(quotes) >= 5 and any(q.lower() in p.description.lower() for p in pats for q in p.quotes)
     pattern_samples(teacher, TASK, pats, splits.train, total=16)   # no leak guard at all: the quotes alone
     gen = " ".join(" ".join(m["content"].lower().split()) for model, r in teacher.sent if r.role == "generator"

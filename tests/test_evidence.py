@@ -222,3 +222,13 @@ def test_the_checklist_taxonomy_is_cited_and_complete():
                                "coreference", "srl", "logic"]
     assert "Ribeiro" in inspect.getsource(schemas) and "ACL 2020" in inspect.getsource(schemas)
     assert "Ribeiro et al., 2020" in every_prompt(SENTIMENT)[0].messages[1]["content"]
+
+
+def test_a_quote_the_task_or_training_also_holds_is_not_redacted(splits):
+    from pada_lite.agents.synthesis import private_quotes
+    held = [e.input for e in splits.validation if e.tags == ["jargon"]][0]
+    secret = " ".join(held.split()[-5:])
+    public = ["cancellation", "customer no.", " ".join(splits.train[0].input.split()[:4])]
+    kept = private_quotes([secret, *public], TASK, splits.train)
+    assert public[0] not in kept and public[1] not in kept and public[2] not in kept
+    assert kept == [secret] or any(secret.lower() in e.input.lower() for e in splits.train)

@@ -200,3 +200,19 @@ def test_transient_failures_leave_the_stage_unsaved_and_a_rerun_asks_only_them(t
         by_stage = {r["stage"]: r for r in again.usage.rows()}
         assert by_stage["analysis"]["calls"] == 5 and by_stage["analysis"]["hits"] == 264   # only the 5 are asked again
         assert len(work(fake)) > sent
+
+
+def test_the_untargeted_control_gets_padas_budget_and_no_pattern(tmp_path, workflow, iter0):
+    """The control writes like random training examples, through the same QC, and keeps at most as
+    many accepted samples as PaDA got: a gain over it can only come from targeting."""
+    run = new_run(tmp_path, iter0)
+    cfg = LoopConfig(methods=("sft", "pada", "untargeted"), iterations=1, samples=24, max_regen=1)
+    teacher = make_teacher("sim", progress=False)
+    summary = Loop(workflow, teacher, run, cfg).run()
+    pada, unt = (json.loads(run.path(m, "iter_1", "qc.json").read_text()) for m in ("pada", "untargeted"))
+    assert 0 < unt["accepted"] <= pada["accepted"] and unt["patterns"] == 0 and unt["train_errors"] == 0
+    judged = [json.loads(x) for x in run.path("untargeted", "iter_1", "judged.jsonl").read_text().splitlines()]
+    assert judged and {c["source"] for c in judged} == {"untargeted"}
+    assert not run.has("untargeted", "iter_1", "analyses.jsonl")
+    assert {r["stage"] for r in teacher.usage.rows(by="stage")} >= {"untargeted", "generation", "analysis"}
+    assert summary["methods"]["untargeted"][-1]["augmented_total"] == unt["accepted"]

@@ -141,6 +141,18 @@ def llm2llm(task: Task, ex: dict, n: int = 1, seed: int = 0) -> Request:
                    temperature=0.7, max_tokens=200 + 120 * n, seed=seed)
 
 
+def untargeted(task: Task, examples: list[dict], n: int, seed: int = 0) -> Request:
+    """The control for targeting: new examples like a few random training examples, with no error,
+    pattern or strategy behind them (plain LLM augmentation, as AugGPT-style augmenters do)."""
+    user = (f"{_task_block(task)}\n\nSome training examples (for the format only; do not copy them):\n"
+            f"{_examples_block(examples)}\n\nWrite {n} new, varied, realistic examples of this task, each with "
+            'exactly one right answer. Reply in JSON: {"samples": [{"input": ..., "output": ...}, ...]}.')
+    return Request("generator", "untargeted", [{"role": "system", "content": GENERATOR},
+                                               {"role": "user", "content": user}],
+                   NewSamples, context={"n": n, "examples": examples}, temperature=0.7, max_tokens=200 + 120 * n,
+                   seed=seed)
+
+
 def quality(task: Task, sample: dict, pat: dict | None, strat: dict | None, examples: list[dict]) -> Request:
     """Quality control of one sample: answer correct, follows the strategy, fits the format, not trivial."""
     aim = (f"It was written for the failure pattern {pat['name']!r} with the strategy: {strat['strategy']}"

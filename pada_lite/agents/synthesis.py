@@ -6,7 +6,8 @@
   (the teacher sees the question and its gold answer, not the wrong answer).
 Every generator prompt passes the leakage guard's `redact` before it is sent, so no
 validation or test text can reach the generator even if an analyst quoted one; the words the
-analyst quoted as evidence (a pattern's `quotes`) are redacted too, wherever they appear.
+analyst quoted as evidence (every pattern's `quotes`) are redacted too, wherever they appear,
+unless the task's description or a training input holds them as well (`private_quotes`).
 
 It deliberately does not judge the samples: `quality.py` does.
 """
@@ -79,6 +80,16 @@ def redact_quotes(text: str, quotes) -> tuple[str, int]:
     return text, n
 
 
+def private_quotes(quotes, task, train: list[Example]) -> list[str]:
+    """The quotes to redact from generator prompts: every pattern's, from every prompt, but those the
+    task's own description or a training input also holds (as the leak guard allows training text:
+    redacting "cancellation" or "hey there" would strip a label or a shown example, not a secret)."""
+    from pada_lite.agents.analysis import _norm
+    from pada_lite.agents.prompts import _task_block
+    public = [f" {_norm(t)} " for t in [_task_block(task), *(e.input for e in train)]]
+    return sorted({q for q in quotes if _norm(q) and not any(f" {_norm(q)} " in t for t in public)})
+
+
 def _guarded(req, guard, counter: dict, quotes=()):
     for m in req.messages:
         n = 0
@@ -104,7 +115,7 @@ def pattern_samples(teacher, task, patterns, train: list[Example], total: int | 
     """Samples for each pattern: `counts[i]` for pattern i, or `total` split by cluster size."""
     counts = counts if counts is not None else split_budget(total or 0, [p.size for p in patterns])
     rng, stats = random.Random(f"{seed}-{rnd}"), stats if stats is not None else {}
-    quotes = sorted({q for p in patterns for q in getattr(p, "quotes", ())})   # every pattern's, from every prompt
+    quotes = private_quotes([q for p in patterns for q in getattr(p, "quotes", ())], task, train)
     reqs, plan = [], []
     for p, n in zip(patterns, counts):
         pat = p.about() if hasattr(p, "about") else {"name": p.name, "description": p.description}
@@ -115,6 +126,21 @@ def pattern_samples(teacher, task, patterns, train: list[Example], total: int | 
                                  quotes))
             plan.append(("pattern", p.name, k, [e.id for e in few]))
     return _collect(teacher.ask(reqs, desc="generating (patterns)"), plan, f"{prefix}-r{rnd}", rnd)
+
+
+def untargeted_samples(teacher, task, train: list[Example], total: int, shots: int = 4, chunk: int = 8,
+                       seed: int = 0, rnd: int = 0, guard=None, prefix: str = "unt",
+                       stats: dict | None = None) -> list[Candidate]:
+    """The control: `total` samples like random training examples, with no error or pattern behind
+    them; the same generator, shots and chunks as `pattern_samples`."""
+    rng, stats = random.Random(f"untargeted-{seed}-{rnd}"), stats if stats is not None else {}
+    reqs, plan = [], []
+    for j in range(0, total, chunk):
+        k, few = min(chunk, total - j), _shots(train, shots, rng)
+        reqs.append(_guarded(prompts.untargeted(task, shown_block(few, task), k, seed=seed * 1000 + rnd * 100 + j // chunk),
+                             guard, stats))
+        plan.append(("untargeted", "untargeted", k, [e.id for e in few]))
+    return _collect(teacher.ask(reqs, desc="generating (untargeted)"), plan, f"{prefix}-r{rnd}", rnd)
 
 
 def llm2llm_samples(teacher, task, errors: list[Example], per_error: int = 1, seed: int = 0, rnd: int = 0,

@@ -39,7 +39,7 @@ from pada_lite.agents import prompts
 from pada_lite.loop import report
 from pada_lite.files import read_jsonl, write_jsonl
 from pada_lite.student.evaluate import EvalResult
-from pada_lite.agents.synthesis import Candidate, pattern_samples, shown_block, llm2llm_samples
+from pada_lite.agents.synthesis import Candidate, llm2llm_samples, pattern_samples, shown_block, untargeted_samples
 from pada_lite.agents.quality import QCConfig, quality_control
 from pada_lite.agents.overlap import LeakGuard
 from pada_lite.teacher.core import TeacherFailed, paid_usage
@@ -52,6 +52,9 @@ METHODS = {
     "pada-val-only": dict(patterns=True, similar=False, qc="full"),
     "pada-train-only": dict(patterns=False, similar=True, qc="full"),
     "pada-no-qc": dict(patterns=True, similar=True, qc="none"),
+    # the control for targeting: as many accepted samples as PaDA gets (when PaDA runs too), written
+    # like random training examples by the same generator and QC, with no error or pattern behind them
+    "untargeted": dict(patterns=False, similar=False, qc="full", untargeted=True),
 }
 
 
@@ -158,6 +161,7 @@ class Plan:
     n_patterns: int                 # pattern-guided samples, split by cluster size
     per_error: int                  # samples like each training error
     seed: int
+    n_untargeted: int = 0           # the control's samples, like random training examples
     stats: dict = field(default_factory=dict)   # e.g. validation spans redacted from prompts
 
 
@@ -344,15 +348,22 @@ class Loop:
         per_error = (math.ceil(cfg.samples / len(errors)) if cfg.parity and errors and not uses_patterns
                      else cfg.per_error)
         n_patterns = max(cfg.samples - len(errors) * per_error, 0) if cfg.parity else cfg.samples
+        if METHODS[it.method].get("untargeted"):
+            return Plan(it, [], [], 0, 0, self.seed_of(it), n_untargeted=cfg.samples)
         return Plan(it, patterns, errors, n_patterns, per_error, self.seed_of(it))
 
     def generate(self, plan: "Plan", counts: list[int] | None = None, redo: list | None = None,
-                 rnd: int = 0) -> list[Candidate]:
-        """The plan's samples (round 0), or only `counts` per pattern and one batch per `redo` error."""
+                 rnd: int = 0, untargeted: int | None = None) -> list[Candidate]:
+        """The plan's samples (round 0), or only `counts` per pattern, one batch per `redo` error and
+        `untargeted` control samples."""
         task, cfg, redo = self.wf.task, self.cfg, plan.errors if redo is None else redo
         kw = dict(seed=plan.seed, guard=self.guard, stats=plan.stats, rnd=rnd)
         prefix = f"{plan.it.method}-it{plan.it.i}"
         out = []
+        n = plan.n_untargeted if untargeted is None else untargeted
+        if n:
+            out += untargeted_samples(self.teacher, task, self.wf.splits.train, n, shots=cfg.shots, chunk=cfg.chunk,
+                                      prefix=f"{prefix}-u", **kw)
         if plan.patterns and (counts is None or any(counts)):
             out += pattern_samples(self.teacher, task, plan.patterns, self.wf.splits.train, total=plan.n_patterns,
                                    counts=counts, shots=cfg.shots, chunk=cfg.chunk, prefix=f"{prefix}-p", **kw)
@@ -364,7 +375,7 @@ class Loop:
         """Fresh samples for the ones QC sent back: as many per pattern, and for the same training errors."""
         counts = [sum(c.source == "pattern" and c.origin == p.name for c in rejected) for p in plan.patterns]
         redo = [e for e in plan.errors if any(c.source == "similar" and c.origin == e.id for c in rejected)]
-        return self.generate(plan, counts, redo, rnd)
+        return self.generate(plan, counts, redo, rnd, untargeted=sum(c.source == "untargeted" for c in rejected))
 
     def qc_config(self, method: str) -> QCConfig:
         """The method's QC preset, with this loop's near-duplicate threshold and regeneration rounds."""
@@ -380,6 +391,9 @@ class Loop:
             self.teacher, self.wf.task, [Candidate(**c.to_dict()) for c in candidates], self.wf.splits.train,
             self.guard, qc, strategies=strategies, regenerate=partial(self.regenerate, plan))
         accepted = accepted[: cfg.samples] if cfg.parity else accepted
+        if METHODS[it.method].get("untargeted") and self.out.has("pada", f"iter_{it.i}", "qc.json"):
+            # the control gets PaDA's budget of accepted samples, no more: a gain must come from targeting
+            accepted = accepted[: self.out.read_json("pada", f"iter_{it.i}", "qc.json")["accepted"]]
         write_jsonl(self.out.path(*it.folder, "judged.jsonl"), judged)
         self.out.write_json({"candidates": len(judged), "accepted": len(accepted), "drops": dict(drops),
                              "train_errors": len(plan.errors), "val_failures": len(prev["validation"].failures),

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 
 ROLES = ("analyst", "generator", "checker")
-STAGES = ("preflight", "analysis", "patterns", "strategies", "generation", "similar", "qc")
+STAGES = ("preflight", "analysis", "patterns", "strategies", "generation", "similar", "untargeted", "qc")
 # preflight: the check that each model answers, before any work (`preflight.py`)
 # similar: LLM2LLM-style, one new sample like a training example the student got wrong
+# untargeted: the control: new samples like random training examples, no error or pattern behind them
 
 
 class ErrorAnalysis(BaseModel):

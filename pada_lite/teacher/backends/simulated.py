@@ -9,8 +9,8 @@ What each stage reads (from `request.context`) and writes:
   capability (`CAPABILITY`);
 - patterns / strategies: only the *text* of the analyses / the pattern -> a named pattern /
   a counterfactual strategy, recognised through the teacher's own vocabulary (`oracle.CUES`);
-- generation / similar: the phenomenon read from pattern + strategy text (or, for similar,
-  from the message via the oracle) -> new messages from phrase bank B, each flawed with
+- generation / similar / untargeted: the phenomenon read from pattern + strategy text (for
+  similar, from the message via the oracle; untargeted: any phenomenon, any department) -> new messages from phrase bank B, each flawed with
   probability `flaw_rate` (wrong label, broken format, near-copy of a shown example);
 - qc: the oracle's reading of the sample -> a `QualityScore`, or, asked blind, the oracle's
   label as its `BlindAnswer`. It reads the answer key: a real checker can be wrong, this one not.
@@ -121,7 +121,8 @@ class SimBackend:
     def complete(self, request: Request, model: str):
         """One reply: a JSON string that validates against `request.schema`."""
         handler = {"analysis": self._analysis, "patterns": self._patterns, "strategies": self._strategies,
-                   "generation": self._generation, "similar": self._similar, "qc": self._qc}.get(request.stage)
+                   "generation": self._generation, "similar": self._similar,
+                   "untargeted": self._untargeted, "qc": self._qc}.get(request.stage)
         if handler is None:
             raise ValueError(f"the simulated teacher has no stage {request.stage!r}; it answers {STAGES}")
         # the same request always gets the same reply; any change in it gives another draw
@@ -195,6 +196,10 @@ class SimBackend:
         ph = read_phenomenon(" ".join([pat.get("name", ""), pat.get("description", ""), strat.get("strategy", ""),
                                        *strat.get("vary", []), *strat.get("keep", []), *strat.get("pitfalls", [])]))
         return self._write(rng, _need(ctx, "n", "generation"), None, ph, list(ctx.get("examples") or []))
+
+    def _untargeted(self, rng, ctx) -> NewSamples:
+        """Any department, any phenomenon: what a writer with no pattern to follow produces."""
+        return self._write(rng, _need(ctx, "n", "untargeted"), None, None, list(ctx.get("examples") or []))
 
     def _similar(self, rng, ctx) -> NewSamples:
         text, gold = _need(ctx, "input", "similar"), str(_need(ctx, "gold", "similar")).strip().lower()
