@@ -232,3 +232,23 @@ def test_a_quote_the_task_or_training_also_holds_is_not_redacted(splits):
     kept = private_quotes([secret, *public], TASK, splits.train)
     assert public[0] not in kept and public[1] not in kept and public[2] not in kept
     assert kept == [secret] or any(secret.lower() in e.input.lower() for e in splits.train)
+
+
+def test_by_label_splits_each_patterns_samples_over_its_failures_gold_labels(splits):
+    """With by_label, each generator request names the answer its examples must have, and a pattern's
+    budget follows the gold labels of its failures (the simulated writer then labels accordingly)."""
+    from pada_lite.agents.analysis import draft_strategies
+    from pada_lite.agents.synthesis import pattern_samples
+    teacher = make_teacher("sim", analyst_noise=0.0, flaw_rate=0.0, progress=False)
+    pats = draft_strategies(teacher, TASK, find_patterns(teacher, TASK, analyse(teacher, TASK, failures(splits)),
+                                                         seed=0).patterns)
+    assert all(len(p.golds) == p.size for p in pats)
+    out = pattern_samples(teacher, TASK, pats, splits.train, total=40, chunk=4, by_label=True)
+    assert len(out) == 40
+    for p in pats:
+        mine = [c.output for c in out if c.origin == p.name]
+        assert mine and set(mine) <= set(p.golds), (p.name, set(mine), set(p.golds))
+    strat = pats[0].strategy
+    named = prompts.generation(TASK, pats[0].about(), strat, [], 4, 0, answer="billing").messages[1]["content"]
+    plain = prompts.generation(TASK, pats[0].about(), strat, [], 4, 0).messages[1]["content"]
+    assert "Every example's answer is exactly: billing." in named and "Every example's answer" not in plain

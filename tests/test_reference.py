@@ -33,3 +33,25 @@ def test_reference_run_is_complete_and_matches_the_notebooks_full_run(key):
 def test_an_unknown_reference_is_refused():
     with pytest.raises(ValueError, match="no reference run for notebook '05'"):
         reference_summary("05")
+
+
+@pytest.mark.slow
+def test_the_real_teacher_reference_replays_offline_to_the_same_files(tmp_path):
+    """Every reply of the shipped real-teacher run is replayed from its recording (no model, no
+    network): the same analyses, patterns and accepted samples come back, file for file, and the
+    students trained here land where the recorded ones did (a different CPU may move a test
+    accuracy by a little, never the data)."""
+    from pada_lite.course.reference import REAL, real_teacher, replay_real_teacher
+    from pada_lite.files import read_jsonl
+    from pada_lite.loop.runs import Run
+    run = Run("replayed", root=tmp_path)
+    summary = replay_real_teacher(run)
+    ref = real_teacher()
+    assert read_jsonl(run.path("pada", "iter_1", "analyses.jsonl")) == ref["analyses"]
+    assert read_jsonl(run.path("pada", "iter_1", "patterns.jsonl")) == ref["patterns"]
+    for m in ("pada", "untargeted"):
+        assert read_jsonl(run.path(m, "iter_1", "accepted.jsonl")) == ref["accepted"][m], m
+    assert run.read_json("pada", "iter_1", "clusters.json")["ari"] == pytest.approx(ref["clusters"]["ari"])
+    for m in ("sft", "pada", "untargeted"):
+        assert summary["methods"][m][-1]["test"] == pytest.approx(ref["summary"]["methods"][m][-1]["test"], abs=0.02), m
+    assert "replayed" in summary["teacher_name"] and (REAL / "teacher_cache.jsonl").is_file()

@@ -65,6 +65,7 @@ class FailurePattern:
     cue: str = ""                                     # the kind of cue, in the teacher's words (no quotes)
     capability: str = ""                              # the CheckList capability most members name
     quotes: list[str] = field(default_factory=list)   # its members' quoted words: redacted from generation prompts
+    golds: list[str] = field(default_factory=list)    # its members' gold answers (labels), for `by_label` generation
 
     def about(self) -> dict:
         """What the strategy and generation prompts may see of it: never the quotes."""
@@ -226,7 +227,7 @@ def name_patterns(teacher, task, analyses: list[Analysis], clustering: Clusterin
         patterns.append(FailurePattern(c, len(members), [analyses[i].id for i in members], rep.name, rep.description,
                                        majority_tag=top, tag_share=tags.count(top) / len(tags) if tags else None,
                                        cue=getattr(rep, "cue", ""), capability=caps.most_common(1)[0][0] if caps else "",
-                                       quotes=quotes))
+                                       quotes=quotes, golds=[analyses[i].gold for i in members]))
     tags = [a.tags[0] if a.tags else None for a in analyses]
     scored = bool(analyses) and all(tags)
     return PatternReport(clustering, patterns,

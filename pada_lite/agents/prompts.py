@@ -117,18 +117,21 @@ def strategy(task: Task, pat: dict) -> Request:
                    Strategy, context={"pattern": pat})
 
 
-def generation(task: Task, pat: dict, strat: dict, examples: list[dict], n: int, seed: int) -> Request:
-    """Pattern-guided generation: pattern + strategy + task + a few training examples."""
+def generation(task: Task, pat: dict, strat: dict, examples: list[dict], n: int, seed: int,
+               answer: str | None = None) -> Request:
+    """Pattern-guided generation: pattern + strategy + task + a few training examples; `answer`: the
+    answer every example must have (a label the pattern's failures should have got)."""
+    fixed = f" Every example's answer is exactly: {answer}." if answer else ""
     user = (f"{_task_block(task)}\n\nSome training examples (for the format only; do not copy them):\n"
             f"{_examples_block(examples)}\n\nFailure pattern: {_about(pat)}\n"
             f"Strategy: {strat['strategy']}\nVary: {'; '.join(strat.get('vary', []))}\n"
             f"Keep: {'; '.join(strat.get('keep', []))}\nAvoid: {'; '.join(strat.get('pitfalls', []))}\n\n"
             f"Write {n} new, varied examples that follow the strategy; each must show the pattern's cue and have "
-            "exactly one right answer. Reply in JSON: "
+            f"exactly one right answer.{fixed} Reply in JSON: "
             '{"samples": [{"input": ..., "output": ...}, ...]}.')
     return Request("generator", "generation", [{"role": "system", "content": GENERATOR}, {"role": "user", "content": user}],
-                   NewSamples, context={"n": n, "pattern": pat, "strategy": strat, "examples": examples},
-                   temperature=0.7, max_tokens=200 + 120 * n, seed=seed)
+                   NewSamples, context={"n": n, "pattern": pat, "strategy": strat, "examples": examples,
+                                        "answer": answer}, temperature=0.7, max_tokens=200 + 120 * n, seed=seed)
 
 
 def llm2llm(task: Task, ex: dict, n: int = 1, seed: int = 0) -> Request:

@@ -111,20 +111,24 @@ def _collect(replies, plan, prefix: str, rnd: int) -> list[Candidate]:
 
 def pattern_samples(teacher, task, patterns, train: list[Example], total: int | None = None,
                     counts: list[int] | None = None, shots: int = 4, chunk: int = 8, seed: int = 0,
-                    rnd: int = 0, guard=None, prefix: str = "gen", stats: dict | None = None) -> list[Candidate]:
-    """Samples for each pattern: `counts[i]` for pattern i, or `total` split by cluster size."""
+                    rnd: int = 0, guard=None, prefix: str = "gen", stats: dict | None = None,
+                    by_label: bool = False) -> list[Candidate]:
+    """Samples for each pattern: `counts[i]` for pattern i, or `total` split by cluster size.
+    `by_label` (label tasks): each pattern's samples are split over the gold labels of its failures,
+    and each request names the answer its examples must have."""
     counts = counts if counts is not None else split_budget(total or 0, [p.size for p in patterns])
     rng, stats = random.Random(f"{seed}-{rnd}"), stats if stats is not None else {}
     quotes = private_quotes([q for p in patterns for q in getattr(p, "quotes", ())], task, train)
     reqs, plan = [], []
     for p, n in zip(patterns, counts):
         pat = p.about() if hasattr(p, "about") else {"name": p.name, "description": p.description}
-        for j in range(0, n, chunk):  # ask in chunks: long replies get truncated
-            k, few = min(chunk, n - j), _shots(train, shots, rng)
-            reqs.append(_guarded(prompts.generation(task, pat, p.strategy, shown_block(few, task), k,
-                                                    seed=seed * 1000 + rnd * 100 + j // chunk), guard, stats,
-                                 quotes))
-            plan.append(("pattern", p.name, k, [e.id for e in few]))
+        for answer, m in _by_answer(task, p, n, by_label):
+            for j in range(0, m, chunk):  # ask in chunks: long replies get truncated
+                k, few = min(chunk, m - j), _shots(train, shots, rng)
+                reqs.append(_guarded(prompts.generation(task, pat, p.strategy, shown_block(few, task), k,
+                                                        seed=seed * 1000 + rnd * 100 + j // chunk, answer=answer),
+                                     guard, stats, quotes))
+                plan.append(("pattern", p.name, k, [e.id for e in few]))
     return _collect(teacher.ask(reqs, desc="generating (patterns)"), plan, f"{prefix}-r{rnd}", rnd)
 
 
@@ -141,6 +145,15 @@ def untargeted_samples(teacher, task, train: list[Example], total: int, shots: i
                              guard, stats))
         plan.append(("untargeted", "untargeted", k, [e.id for e in few]))
     return _collect(teacher.ask(reqs, desc="generating (untargeted)"), plan, f"{prefix}-r{rnd}", rnd)
+
+
+def _by_answer(task, p, n: int, by_label: bool) -> list[tuple[str | None, int]]:
+    """[(answer, count)]: `n` split over the pattern's gold labels by their share, or [(None, n)]."""
+    golds = [g for g in getattr(p, "golds", []) if g in (getattr(task, "labels", None) or [])]
+    if not (by_label and golds and n):
+        return [(None, n)]
+    labels = sorted(set(golds), key=lambda g: (-golds.count(g), g))
+    return [(g, m) for g, m in zip(labels, split_budget(n, [golds.count(g) for g in labels])) if m]
 
 
 def llm2llm_samples(teacher, task, errors: list[Example], per_error: int = 1, seed: int = 0, rnd: int = 0,

@@ -79,6 +79,7 @@ class LoopConfig:
     leak_threshold: float = 0.7
     max_regen: int = 2
     patience: int | None = None     # stop a method after this many iterations without a validation gain
+    by_label: bool = False          # split each pattern's samples over its failures' gold labels
 
     def __post_init__(self):
         bad = [m for m in self.methods if m not in METHODS]
@@ -366,7 +367,8 @@ class Loop:
                                       prefix=f"{prefix}-u", **kw)
         if plan.patterns and (counts is None or any(counts)):
             out += pattern_samples(self.teacher, task, plan.patterns, self.wf.splits.train, total=plan.n_patterns,
-                                   counts=counts, shots=cfg.shots, chunk=cfg.chunk, prefix=f"{prefix}-p", **kw)
+                                   counts=counts, shots=cfg.shots, chunk=cfg.chunk, prefix=f"{prefix}-p",
+                                   by_label=cfg.by_label, **kw)
         if redo:
             out += llm2llm_samples(self.teacher, task, redo, plan.per_error, prefix=f"{prefix}-s", **kw)
         return out

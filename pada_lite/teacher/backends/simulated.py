@@ -195,7 +195,8 @@ class SimBackend:
         pat, strat = _need(ctx, "pattern", "generation") or {}, _need(ctx, "strategy", "generation") or {}
         ph = read_phenomenon(" ".join([pat.get("name", ""), pat.get("description", ""), strat.get("strategy", ""),
                                        *strat.get("vary", []), *strat.get("keep", []), *strat.get("pitfalls", [])]))
-        return self._write(rng, _need(ctx, "n", "generation"), None, ph, list(ctx.get("examples") or []))
+        label = ctx.get("answer") if ctx.get("answer") in LABELS else None
+        return self._write(rng, _need(ctx, "n", "generation"), label, ph, list(ctx.get("examples") or []))
 
     def _untargeted(self, rng, ctx) -> NewSamples:
         """Any department, any phenomenon: what a writer with no pattern to follow produces."""
