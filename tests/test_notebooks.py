@@ -266,7 +266,9 @@ sft0 = summary["methods"]["sft"][0]["test"]
 assert sft0 >= 0.5, f"the seed SFT model must be well above chance (1/7) on test, not {sft0:.2f}"
 row = summary["methods"]["pada"][1]
 assert row["accepted"] > 0 and row["drops"], "PaDA must accept samples and QC must reject some"
-assert summary["methods"]["pada-no-qc"][1]["accepted"] >= row["accepted"], "QC off keeps at least as many samples"
+off = summary["methods"]["pada-no-qc"][1]   # QC on writes rejects again, so it may end with more samples
+assert set(off["drops"]) <= {"leak", "near_dup_train"}, "QC off drops only leaks and exact copies of training inputs"
+assert set(row["drops"]) - {"leak", "near_dup_train"}, "QC's format check and checker must reject some samples"
 """,
     "07": """
 sft0 = summary["methods"]["sft"][0]["test"]
