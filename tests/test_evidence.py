@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+import test_agents
 
 from pada_lite.agents import prompts
 from pada_lite.agents.analysis import (Analysis, analyse, cluster_analyses, evidence_features, find_patterns,
@@ -25,13 +26,9 @@ def splits():
     return load_splits()
 
 
-def failures(splits, phenomena=("jargon", "negation", "indirect", "distractor"), per=10):
-    out = []
-    for ph in phenomena:
-        for ex in [e for e in splits.validation if e.tags == [ph]][:per]:
-            wrong = TASK.labels[(TASK.labels.index(ex.output) + 1) % len(TASK.labels)]
-            out.append(EvalRecord(ex.id, ex.input, ex.output, wrong, wrong, False, list(ex.tags)))
-    return out
+def failures(splits, per=10):
+    """The agent tests' failures (`test_agents.failures`): 10 per hard phenomenon by default."""
+    return test_agents.failures(splits, per=per)
 
 
 # ---------------------------------------------------------------- quotes, checked in code

@@ -10,6 +10,7 @@ import shutil
 import socket
 
 import pytest
+import test_cache_keys
 
 from pada_lite.cli import main
 from pada_lite.teacher.backends.replay import NOT_RECORDED, ReplayBackend
@@ -35,21 +36,14 @@ def req(i: int, schema=ErrorAnalysis, seed: int = 0, text: str = "question") -> 
                                  {"role": "user", "content": f"{text} {i}"}], schema, max_tokens=200, seed=seed)
 
 
-class Canned:
-    """A backend that answers every request with a valid reply named after it, and counts its calls."""
-    name, simulated = "canned", False
-
-    def __init__(self):
-        self.calls = 0
+class Canned(test_cache_keys.Canned):
+    """The cache-key tests' canned backend, with each reply named after its request."""
 
     def complete(self, request, model):
         from pada_lite.teacher.base import Completion
         self.calls += 1
         i = int(request.messages[-1]["content"].split()[-1])
         return Completion(json.dumps(REPLIES[request.schema](i)), 40 + i, 10 + i)
-
-    def describe(self):
-        return "canned backend"
 
 
 REQUESTS = [req(i, s) for i in range(4) for s in (ErrorAnalysis, NewSamples, QualityScore)]

@@ -26,7 +26,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from pada_lite.agents import prompts
-from pada_lite.agents.cluster import Clustering, adjusted_rand, cluster_rows, purity
+import numpy as np
+
+from pada_lite.agents.cluster import Clustering, Embedding, _normalise, adjusted_rand, cluster_rows, embed, purity
 
 
 @dataclass
@@ -111,22 +113,20 @@ def analyse(teacher, task, failures, desc: str = "analysing failures") -> list[A
     there, it is dropped (the analysis keeps its other fields)."""
     reqs = [prompts.analysis(task, r) for r in failures]
     replies = teacher.ask(reqs, desc=desc)
-    again = [i for i, a in enumerate(replies) if a is not None and bad_quotes(a, failures[i].input)]
-    redo = teacher.ask([prompts.requote(reqs[i], replies[i].model_dump_json(), bad_quotes(replies[i], failures[i].input))
-                        for i in again], desc="asking again for quotes") if again else []
-    tries = dict.fromkeys(again, 1)
-    for i, a in zip(again, redo):
+    bad = {i: b for i, a in enumerate(replies) if a is not None and (b := bad_quotes(a, failures[i].input))}
+    redo = teacher.ask([prompts.requote(reqs[i], replies[i].model_dump_json(), b) for i, b in bad.items()],
+                       desc="asking again for quotes") if bad else []
+    for i, a in zip(list(bad), redo):
         if a is not None:
             replies[i] = a
     out = []
     for i, (r, a) in enumerate(zip(failures, replies)):
         if a is None:
             continue
-        bad = bad_quotes(a, r.input)
-        quotes = {f: "" if f in bad else getattr(a, f, "").strip() for f in ("misleading", "missed")}
+        still = bad_quotes(a, r.input) if i in bad else {}
+        quotes = {f: "" if f in still else getattr(a, f).strip() for f in ("misleading", "missed")}
         out.append(Analysis(r.id, r.input, r.gold, r.response, a.error_scenario, a.root_cause, list(r.tags),
-                            capability=getattr(a, "capability", "").strip(), requoted=tries.get(i, 0) + bool(bad),
-                            **quotes))
+                            capability=a.capability.strip(), requoted=(i in bad) + bool(still), **quotes))
     return out
 
 
@@ -179,8 +179,6 @@ def represent(analyses: list[Analysis], how: str = "analysis+evidence", embedder
     """The rows k-means clusters: the analysts' words embedded ("analysis"), the evidence features
     standardised ("evidence"), or both side by side, each block of unit length ("analysis+evidence",
     the default: measured on a real 1.5B teacher, see the README). Never the raw input."""
-    import numpy as np
-    from pada_lite.agents.cluster import Embedding, _normalise, embed
     if how not in REPRESENTATIONS:
         raise ValueError(f"represent={how!r}: use one of {REPRESENTATIONS}")
     text = embed([a.text for a in analyses], embedder)
@@ -226,7 +224,7 @@ def name_patterns(teacher, task, analyses: list[Analysis], clustering: Clusterin
         quotes = sorted({q for i in members for q in (analyses[i].misleading, analyses[i].missed) if q})
         patterns.append(FailurePattern(c, len(members), [analyses[i].id for i in members], rep.name, rep.description,
                                        majority_tag=top, tag_share=tags.count(top) / len(tags) if tags else None,
-                                       cue=getattr(rep, "cue", ""), capability=caps.most_common(1)[0][0] if caps else "",
+                                       cue=rep.cue, capability=caps.most_common(1)[0][0] if caps else "",
                                        quotes=quotes, golds=[analyses[i].gold for i in members]))
     tags = [a.tags[0] if a.tags else None for a in analyses]
     scored = bool(analyses) and all(tags)

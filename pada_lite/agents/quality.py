@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pada_lite.agents import prompts
 from pada_lite.agents.synthesis import shown_block
 from pada_lite.agents.overlap import NearDupIndex
+from pada_lite.tasks.spec import parse_number
 
 REASONS = ("format", "leak", "near_dup_train", "dup_batch", "wrong_answer", "off_format", "off_strategy",
            "trivial", "checker_failed")
@@ -74,7 +75,6 @@ def agrees(task, answer: str, c) -> bool:
     """The checker's blind `answer` is the sample's own (a label, or the same number)."""
     gold = c.example(task).output
     if task.answer_type == "number":
-        from pada_lite.tasks.spec import parse_number
         return task.is_correct(parse_number(answer) or task.parse(answer), gold)
     return task.is_correct(task.parse(answer), gold)
 

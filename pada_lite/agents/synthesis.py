@@ -87,7 +87,8 @@ def private_quotes(quotes, task, train: list[Example]) -> list[str]:
     from pada_lite.agents.analysis import _norm
     from pada_lite.agents.prompts import _task_block
     public = [f" {_norm(t)} " for t in [_task_block(task), *(e.input for e in train)]]
-    return sorted({q for q in quotes if _norm(q) and not any(f" {_norm(q)} " in t for t in public)})
+    normed = {q: f" {_norm(q)} " for q in quotes}
+    return sorted(q for q, n in normed.items() if n.strip() and not any(n in t for t in public))
 
 
 def _guarded(req, guard, counter: dict, quotes=()):
@@ -118,10 +119,10 @@ def pattern_samples(teacher, task, patterns, train: list[Example], total: int | 
     and each request names the answer its examples must have."""
     counts = counts if counts is not None else split_budget(total or 0, [p.size for p in patterns])
     rng, stats = random.Random(f"{seed}-{rnd}"), stats if stats is not None else {}
-    quotes = private_quotes([q for p in patterns for q in getattr(p, "quotes", ())], task, train)
+    quotes = private_quotes([q for p in patterns for q in p.quotes], task, train)
     reqs, plan = [], []
     for p, n in zip(patterns, counts):
-        pat = p.about() if hasattr(p, "about") else {"name": p.name, "description": p.description}
+        pat = p.about()
         for answer, m in _by_answer(task, p, n, by_label):
             for j in range(0, m, chunk):  # ask in chunks: long replies get truncated
                 k, few = min(chunk, m - j), _shots(train, shots, rng)
@@ -149,7 +150,7 @@ def untargeted_samples(teacher, task, train: list[Example], total: int, shots: i
 
 def _by_answer(task, p, n: int, by_label: bool) -> list[tuple[str | None, int]]:
     """[(answer, count)]: `n` split over the pattern's gold labels by their share, or [(None, n)]."""
-    golds = [g for g in getattr(p, "golds", []) if g in (getattr(task, "labels", None) or [])]
+    golds = [g for g in p.golds if g in (getattr(task, "labels", None) or [])]
     if not (by_label and golds and n):
         return [(None, n)]
     labels = sorted(set(golds), key=lambda g: (-golds.count(g), g))
