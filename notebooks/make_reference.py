@@ -47,7 +47,7 @@ def main(argv=None) -> int:
                 print(f"{name}: the run did not finish as a full tiny run ({summary.get('stopped')})", file=sys.stderr)
                 return 1
             out = FOLDER / RUNS[key]
-            out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+            out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             print(f"wrote {out.relative_to(HERE.parent)} ({summary['wall_seconds']:.0f} s run)")
     finally:
         shutil.rmtree(runs, ignore_errors=True)
