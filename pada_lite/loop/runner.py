@@ -35,6 +35,7 @@ from typing import NamedTuple
 from types import SimpleNamespace
 
 from pada_lite.agents import analysis as pa
+from pada_lite import progress
 from pada_lite.agents import prompts
 from pada_lite.loop import report
 from pada_lite.files import read_jsonl, write_jsonl
@@ -199,7 +200,14 @@ class Loop:
         if not self.progress:
             yield
             return
-        from tqdm.std import tqdm   # text, not a widget: a saved notebook shows the finished bar
+        if progress.mode() == "line":   # a notebook: one line per stage, as it ends
+            self._bar, self._stage_t0 = progress.Line(total=total, desc=f"[{method} iteration {i}]"), time.perf_counter()
+            try:
+                yield
+            finally:
+                self._bar = None
+            return
+        from tqdm.std import tqdm   # a terminal: one live bar per method and iteration
         self._bar = tqdm(total=total, desc=f"{method} iteration {i}", leave=True, file=sys.stdout,
                          bar_format="{desc}: {n}/{total} stages |{bar:20}| [{elapsed}]{postfix}")
         try:
@@ -218,7 +226,12 @@ class Loop:
             print(line)
 
     def _tick(self, stage: str) -> None:
-        if self._bar is not None:
+        if isinstance(self._bar, progress.Line):
+            now = time.perf_counter()
+            self._bar.update(1)
+            print(f"{self._bar.desc} {self._bar.n}/{self._bar.total} {stage} ({now - self._stage_t0:.0f} s)", flush=True)
+            self._stage_t0 = now
+        elif self._bar is not None:
             self._bar.set_postfix_str(stage, refresh=False)
             self._bar.update(1)
 

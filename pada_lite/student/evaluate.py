@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from pada_lite.files import read_jsonl, write_jsonl
+from pada_lite.progress import bar as progress_bar
 from pada_lite.student.sft import prompt_text
 from pada_lite.tasks.spec import Example, Task
 
@@ -99,8 +100,6 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
     (seeded) when `temperature > 0`. With `share_prefix`, the tokens every prompt starts with
     (the template and the task's system prompt: about half of each prompt) are run through the
     model once, and every batch starts from their cache."""
-    from tqdm.auto import tqdm
-
     dev = next(model.parameters()).device
     tok.padding_side = "left"
     enc = [tok(p, add_special_tokens=False).input_ids for p in prompts]
@@ -119,7 +118,8 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
         torch.manual_seed(seed)
     n = shared_prefix(enc) if share_prefix and len(enc) > 1 else 0
     prefix, cache_kw = _prefix_cache(model, enc[0][:n], dev) if n else (None, None)
-    for s in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress, leave=False):
+    bar = progress_bar(total=len(order), desc=desc, disable=not progress, unit=" prompts")
+    for s in range(0, len(order), batch_size):
         idx = order[s: s + batch_size]
         if n:
             # subtle: [shared prefix][padding][own tokens]: the mask hides the padding in the middle, and
@@ -138,6 +138,8 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int, batch_size: in
         new = gen[:, batch["input_ids"].shape[1]:]
         for i, row in zip(idx, new):
             out[i] = tok.decode(row, skip_special_tokens=True).strip()
+        bar.update(len(idx))
+    bar.close()
     if was_training:
         model.train()
     return out

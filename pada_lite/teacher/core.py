@@ -37,6 +37,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from pada_lite import progress
 from pada_lite.teacher import pool
 from pada_lite.teacher.booking import Books
 from pada_lite.teacher.budget import Budget
@@ -284,10 +285,10 @@ class Teacher:
     def _send_all(self, requests: list[Request], todo: dict[str, list[int]], out: list, desc: str | None) -> Counter:
         """Ask every request of `todo` on `workers` threads (`pool.py`) behind a progress bar, filling
         `out`: the failures by reason. Raises `TeacherFailed` for a request that cannot succeed."""
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(requests), initial=len(requests) - sum(map(len, todo.values())),
-                   desc=desc or "teacher", disable=not self.progress, leave=False)
+        cached = len(requests) - sum(map(len, todo.values()))
+        bar = progress.bar(total=len(requests), initial=cached, desc=desc or "teacher", disable=not self.progress)
+        if cached:
+            bar.set_postfix_str(f"{cached} from the cache", refresh=False)
         fatal, failures = [], Counter()
 
         def landed(job, res):
