@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pada_lite.progress import mode as progress_mode
+
 HUB_IDS = {"all-MiniLM-L6-v2": "sentence-transformers/all-MiniLM-L6-v2",
             "all-mpnet-base-v2": "sentence-transformers/all-mpnet-base-v2"}
 _MODELS: dict[str, object] = {}      # embedder name -> loaded model, or the reason it failed
@@ -99,7 +101,9 @@ def embed(texts: list[str], embedder: str = "tfidf", progress: bool = False) -> 
     if not texts:
         X = np.zeros((0, 0))
     elif embedder != "tfidf" and (model := _model(embedder)) is not None:
-        X, used = model.encode(texts, show_progress_bar=progress, convert_to_numpy=True), embedder
+        # its bar is a widget in a notebook, which a saved copy shows at 0%: only in a terminal
+        X, used = model.encode(texts, show_progress_bar=progress and progress_mode() == "bar",
+                               convert_to_numpy=True), embedder
     else:
         X = _tfidf(texts)
     out = _normalise(X).view(Embedding)
