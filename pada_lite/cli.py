@@ -1,6 +1,6 @@
 """`pada-lite` on the command line (also `python -m pada_lite`).
 
-    pada-lite demo                       # offline: SFT vs LLM2LLM vs PaDA, tiny student, simulated teacher
+    pada-lite demo                       # offline: SFT vs LLM2LLM vs PaDA vs untargeted, tiny student, simulated teacher
     pada-lite run --methods sft,pada,pada-no-qc --iterations 3 --run NAME   # any methods; resumes NAME
     pada-lite demo --teacher openai --model gpt-4o-mini --base-url http://localhost:8000/v1
     pada-lite demo --teacher replay --replies runs/NAME   # that run's teacher replies again, offline
@@ -451,13 +451,14 @@ def cmd_evaluate(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="pada-lite", description="Evaluation-driven data augmentation for small LMs, as a teaching kit.")
     sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="the main job: SFT vs LLM2LLM vs PaDA on the bundled task (offline by default)")
+    p = sub.add_parser("demo", help="the main job: SFT vs LLM2LLM vs PaDA vs the untargeted control on the bundled task "
+                                    "(offline by default)")
     _common(p)
-    _teacher_args(p, "sft,llm2llm,pada")
+    _teacher_args(p, "sft,llm2llm,pada,untargeted")
     p.set_defaults(fn=cmd_loop)
     p = sub.add_parser("run", help="any methods and ablations, any task; --run NAME resumes an interrupted run")
     _common(p)
-    _teacher_args(p, "sft,llm2llm,pada,pada-val-only,pada-train-only,pada-no-qc")
+    _teacher_args(p, "sft,llm2llm,pada,pada-val-only,pada-train-only,pada-no-qc,untargeted")
     p.set_defaults(fn=cmd_loop)
     p = sub.add_parser("finetune", help="fine-tune the student (LoRA) and save the adapter in the run folder")
     _common(p)

@@ -7,8 +7,9 @@ from pada_lite.cli import main
 
 
 @pytest.mark.slow
-def test_demo_compares_sft_llm2llm_and_pada_offline_and_resumes(tmp_path, monkeypatch, capsys):
-    """The README's main job: tiny student, bundled task, simulated teacher, three iterations."""
+def test_demo_compares_sft_llm2llm_pada_and_the_control_offline_and_resumes(tmp_path, monkeypatch, capsys):
+    """The README's main job: tiny student, bundled task, simulated teacher, three iterations, the untargeted
+    control beside PaDA."""
     monkeypatch.setenv("PADA_RUNS", str(tmp_path))
     assert main(["demo", "--quiet", "--run", "demo"]) == 0
     out = capsys.readouterr().out
@@ -20,9 +21,11 @@ def test_demo_compares_sft_llm2llm_and_pada_offline_and_resumes(tmp_path, monkey
     assert final["sft"]["test"] > 0.75                  # the tiny student learns the task from 300 examples
     assert final["pada"]["test"] > final["sft"]["test"]  # and PaDA's targeted data helps it (all 3 benchmark seeds)
     assert all(r["patterns"]["purity"] > 0.5 for r in summary["methods"]["pada"][1:])
+    for pada, ctl in zip(summary["methods"]["pada"][1:], summary["methods"]["untargeted"][1:]):
+        assert 0 < ctl["accepted"] <= pada["accepted"] and "patterns" not in ctl   # PaDA's budget, no pattern
     assert (tmp_path / "demo" / "report.md").exists() and (tmp_path / "demo" / "accuracy.png").exists()
     config = json.loads((tmp_path / "demo" / "config.json").read_text())
-    assert config["profile"]["name"] == "tiny" and config["loop"]["methods"] == ["sft", "llm2llm", "pada"]
+    assert config["profile"]["name"] == "tiny" and config["loop"]["methods"] == ["sft", "llm2llm", "pada", "untargeted"]
     # the same command again resumes: every stage is read back, no teacher call is made
     assert main(["demo", "--quiet", "--run", "demo"]) == 0
     assert json.loads((tmp_path / "demo" / "summary.json").read_text())["methods"] == summary["methods"]

@@ -262,13 +262,15 @@ assert any(truth[c.id] is False for c in rej), "QC must reject some of the sampl
 assert wrong(accepted) < wrong(acc_off), f"QC on must keep fewer wrong answers than QC off: {wrong(accepted)} vs {wrong(acc_off)}"
 """,
     "06": """
+from pada_lite.course.reference import identical_methods
 sft0 = summary["methods"]["sft"][0]["test"]
 assert sft0 >= 0.5, f"the seed SFT model must be well above chance (1/7) on test, not {sft0:.2f}"
-row = summary["methods"]["pada"][1]
-assert row["accepted"] > 0 and row["drops"], "PaDA must accept samples and QC must reject some"
-off = summary["methods"]["pada-no-qc"][1]   # QC on writes rejects again, so it may end with more samples
-assert set(off["drops"]) <= {"leak", "near_dup_train"}, "QC off drops only leaks and exact copies of training inputs"
-assert set(row["drops"]) - {"leak", "near_dup_train"}, "QC's format check and checker must reject some samples"
+row, ctl = summary["methods"]["pada"][1], summary["methods"]["untargeted"][1]
+assert row["accepted"] > 0 and set(row["drops"]) - {"leak", "near_dup_train"}, "PaDA must accept samples and QC must reject some"
+assert 0 < ctl["accepted"] <= row["accepted"] and "patterns" not in ctl, "the control: PaDA's budget at most, no patterns"
+assert summary["methods"]["llm2llm"][1]["train_errors"] > 0 or "llm2llm" in identical_methods(summary), \
+    "an LLM2LLM with no training errors must be named a duplicate"
+assert "pada-val-only" in identical_methods(ablations) and ablations["methods"]["pada-no-qc"][1]["drops"] is not None
 """,
     "07": """
 sft0 = summary["methods"]["sft"][0]["test"]

@@ -1,6 +1,7 @@
 """The reference runs of the course's two long notebooks, shipped with the kit (no models, only
-their `summary.json`): notebook 06's six-method loop and notebook 07's own-task run, made with
-the `tiny` profile and the simulated teacher exactly as the notebooks make them in a full run;
+their `summary.json`): notebook 06's class run (SFT, LLM2LLM, PaDA and the untargeted control),
+its homework (PaDA's three ablations, `ablations_command()`) and notebook 07's own-task run, made
+with the `tiny` profile and the simulated teacher exactly as the notebooks make them in a full run;
 and one run with a real teacher (`real_teacher/`): every reply a real LLM gave, and what each
 stage made of them, so every learner sees what a real teacher writes, offline.
 
@@ -19,11 +20,25 @@ import json
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent / "reference_runs"
-RUNS = {"06": "06_full_loop_tiny.json", "07": "07_own_task_tiny.json"}
+RUNS = {"06": "06_class_tiny.json", "06-ablations": "06_ablations_tiny.json", "07": "07_own_task_tiny.json"}
+# notebook 06's homework: PaDA and the three runs that each take one thing away from it, three iterations
+ABLATIONS = dict(methods=("sft", "llm2llm", "pada", "pada-val-only", "pada-train-only", "pada-no-qc"), iterations=3,
+                 samples=140)
+
+
+def ablations_config():
+    from pada_lite.loop.runner import LoopConfig
+    return LoopConfig(**ABLATIONS)
+
+
+def ablations_command(profile: str = "tiny", run: str = "ablations") -> str:
+    """The command that runs notebook 06's homework (about 20 minutes on 2 cores with the tiny profile)."""
+    return (f"pada-lite run --profile {profile} --methods {','.join(ABLATIONS['methods'])} "
+            f"--iterations {ABLATIONS['iterations']} --samples {ABLATIONS['samples']} --run {run}")
 
 
 def reference_summary(notebook: str) -> dict:
-    """The reference run's summary for notebook "06" or "07"."""
+    """The reference run's summary for notebook "06" (the class run), "06-ablations" (its homework) or "07"."""
     if notebook not in RUNS:
         raise ValueError(f"no reference run for notebook {notebook!r}; there are: {', '.join(RUNS)}")
     return json.loads((FOLDER / RUNS[notebook]).read_text(encoding="utf-8"))
@@ -79,3 +94,37 @@ def side_by_side(yours: dict, reference: dict) -> str:
         b = f"{ref[m]['test']:.3f}" if m in ref else "-"
         lines.append(f"{m:18}{a:>10}{b:>12}")
     return "\n".join(lines)
+
+
+def identical_methods(summary: dict) -> dict[str, str]:
+    """Each method whose every iteration scored exactly as an earlier method's did (validation and test,
+    overall and per phenomenon) -> that earlier method. Such a method trained on the same data: it is a
+    duplicate, not a result (e.g. `pada-val-only` when the seed model got no training example wrong)."""
+    def scores(rows):
+        return [(r["validation"], r["test"], sorted(r.get("test_by_tag", {}).items())) for r in rows]
+    same, seen = {}, []
+    for m, rows in summary["methods"].items():
+        twin = next((o for o in seen if scores(summary["methods"][o]) == scores(rows)), None)
+        if twin is not None:
+            same[m] = same.get(twin, twin)
+        else:
+            seen.append(m)
+    return same
+
+
+def why_identical(summary: dict) -> list[str]:
+    """One line per duplicate method of `identical_methods`, with the run's own reason where it has one."""
+    lines = []
+    for m, twin in identical_methods(summary).items():
+        rows, twins = summary["methods"][m][1:], summary["methods"][twin][1:]
+        errors = sum(r.get("train_errors") or 0 for r in rows)
+        accepted = sum(r.get("accepted") or 0 for r in rows)
+        if m == "pada-val-only" and twin == "pada" and not errors + sum(r.get("train_errors") or 0 for r in twins):
+            why = "the models made no training errors, so there were no training-error samples to take away"
+        elif not accepted and rows:
+            why = (f"it accepted no samples ({errors} training errors to learn from), so every "
+                   "iteration is the seed SFT model")
+        else:
+            why = "it trained on the same data"
+        lines.append(f"{m} = {twin}: {why}")
+    return lines

@@ -1,4 +1,4 @@
-"""SFT vs LLM2LLM vs PaDA over several seeds: test accuracy mean and spread, overall and per phenomenon.
+"""SFT vs LLM2LLM vs PaDA vs the untargeted control over several seeds: test accuracy mean and spread, overall and per phenomenon.
 
     python tests/benchmarks/bench_methods.py --seeds 0 1 2 --iterations 3
     python tests/benchmarks/bench_methods.py --seeds 0 1 2 --analyst-noise 0.3 --flaw-rate 0.2
@@ -47,7 +47,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--profile", default="tiny")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--methods", nargs="+", default=["sft", "llm2llm", "pada"])
+    ap.add_argument("--methods", nargs="+", default=["sft", "llm2llm", "pada", "untargeted"])
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--samples", type=int, default=140)
     ap.add_argument("--analyst-noise", type=float, default=0.1)
