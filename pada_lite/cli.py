@@ -455,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(offline by default)")
     _common(p)
     _teacher_args(p, "sft,llm2llm,pada,untargeted")
-    p.set_defaults(fn=cmd_loop)
+    p.set_defaults(fn=cmd_loop, iterations=2)   # as notebook 06 runs it in class
     p = sub.add_parser("run", help="any methods and ablations, any task; --run NAME resumes an interrupted run")
     _common(p)
     _teacher_args(p, "sft,llm2llm,pada,pada-val-only,pada-train-only,pada-no-qc,untargeted")
