@@ -70,6 +70,7 @@ def student_copy(nb, name: str = "the course notebook"):
         if cell.cell_type != "code":
             continue
         cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("pada", None)   # the hash of the source its outputs came from (execute.py)
         if "solution" in cell.get("metadata", {}).get("tags", []):
             try:
                 cell.source = strip_solutions(cell.source)

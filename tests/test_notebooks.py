@@ -17,9 +17,16 @@ from pada_lite.course.notebook import RELEASE, REPO  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
-_spec = importlib.util.spec_from_file_location("make_student_copies", NB_DIR / "make_student_copies.py")
-msc = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(msc)
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, NB_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+msc, nbexec = _script("make_student_copies"), _script("execute")
 NOTEBOOKS = msc.course_notebooks(NB_DIR)
 STUDENT = NB_DIR / "student"    # the learners' copies, committed
 
@@ -36,7 +43,9 @@ def code(nb):
     return [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 
 
-def hygiene_problems(nb) -> list[str]:
+def hygiene_problems(nb, outputs: bool = True) -> list[str]:
+    """`outputs`: a course notebook may carry outputs, each made from its cell's current source by
+    notebooks/execute.py (which records the source's hash); a learner's copy carries none."""
     out = []
     try:
         nbformat.validate(nb)
@@ -45,8 +54,12 @@ def hygiene_problems(nb) -> list[str]:
     if nb.nbformat != 4:
         out.append(f"nbformat {nb.nbformat}, expected 4")
     for i, c in code(nb):
-        if c.get("outputs"):
+        if c.get("outputs") and not outputs:
             out.append(f"cell {i} has outputs: clear them")
+        elif c.get("outputs") and c.get("metadata", {}).get("pada", {}).get("source") != nbexec.source_hash(c.source):
+            out.append(f"cell {i} has outputs not made from its current source: run python notebooks/execute.py")
+        if any(o.get("output_type") == "error" for o in c.get("outputs", [])):
+            out.append(f"cell {i} has an error in its outputs")
         if c.get("execution_count") is not None:
             out.append(f"cell {i} has execution_count {c.execution_count}: clear it")
     if "widgets" in nb.metadata:
@@ -58,6 +71,8 @@ def hygiene_problems(nb) -> list[str]:
     # subtle: the JSON text escapes quotes, so the sources are searched as written too
     out += [f"secret-looking string matching {p!r}" for p in SECRETS if re.search(p, sources) or re.search(p, text)]
     out += [f"absolute machine path {p!r} in a cell" for p in ABS_PATHS if p in sources]
+    outputs_text = json.dumps([c.get("outputs", []) for _, c in code(nb)])
+    out += [f"absolute machine path {p!r} in an output" for p in ABS_PATHS if p in outputs_text]
     return out
 
 
@@ -226,10 +241,22 @@ def test_the_learners_copy_is_committed_and_current(path):
     assert committed.read_text(encoding="utf-8").rstrip("\n") == want.rstrip("\n"), \
         f"{committed.relative_to(ROOT)} is stale: run python notebooks/make_student_copies.py"
     copy = nbformat.read(committed, as_version=4)
-    problems = hygiene_problems(copy) + badge_problems(copy, f"student/{path.name}") + install_problems(copy)
+    problems = hygiene_problems(copy, outputs=False) + badge_problems(copy, f"student/{path.name}") + install_problems(copy)
     assert not problems, problems
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"(notebooks/student/{path.name})" in readme, f"the README does not link student/{path.name}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=lambda p: p.name if p else "none")
+def test_the_course_notebook_carries_the_outputs_of_its_current_source(path):
+    """A course that can be read without running it: every code cell was run, as it reads now, by
+    notebooks/execute.py (a full tiny run); the learners' copies carry none (checked above)."""
+    if path is None:
+        pytest.skip("no notebooks yet")
+    nb = nbformat.read(path, as_version=4)
+    stale = [i for i, c in code(nb) if c.get("metadata", {}).get("pada", {}).get("source") != nbexec.source_hash(c.source)]
+    assert not stale, f"{path.name}: cells {stale} were not run as they read now: run python notebooks/execute.py --only {path.name[:2]}"
+    assert any(c.get("outputs") for _, c in code(nb)), f"{path.name} has no outputs"
 
 
 # The figures each lesson depends on, asserted after the notebook ran (in its kernel, on its own
@@ -346,6 +373,18 @@ def toy_notebook(name="07_toy.ipynb"):
     return nb
 
 
+def _executed(cell, output=None):
+    """The cell as notebooks/execute.py leaves it: an output and its source's hash."""
+    cell.outputs.append(output or nbformat.v4.new_output("stream", text="hi"))
+    cell.metadata["pada"] = {"source": nbexec.source_hash(cell.source)}
+
+
+def test_outputs_made_from_the_current_source_are_kept():
+    nb = toy_notebook()
+    _executed(nb.cells[2])
+    assert hygiene_problems(nb) == [] and "outputs" in " ".join(hygiene_problems(nb, outputs=False))
+
+
 def _edit(cell, find, repl):
     def f(nb):
         nb.cells[cell].source = nb.cells[cell].source.replace(find, repl)
@@ -354,6 +393,10 @@ def _edit(cell, find, repl):
 
 BREAKS = {   # (what to break, the check that must notice, a word of its message)
     "output": (lambda nb: nb.cells[2].outputs.append(nbformat.v4.new_output("stream", text="hi")), "hygiene", "outputs"),
+    "stale output": (lambda nb: (_executed(nb.cells[2]), _edit(2, "quiet=True", "quiet=False")(nb)), "hygiene",
+                     "current source"),
+    "error output": (lambda nb: _executed(nb.cells[2], nbformat.v4.new_output("error", ename="E", evalue="x", traceback=[])),
+                     "hygiene", "error"),
     "count": (lambda nb: nb.cells[2].__setitem__("execution_count", 3), "hygiene", "execution_count"),
     "widgets": (lambda nb: nb.metadata.__setitem__("widgets", {}), "hygiene", "widget"),
     "openai key": (_edit(2, "profile =", "key = 'sk-abcdefghijklmnopqrstu'\nprofile ="), "hygiene", "secret"),
