@@ -25,7 +25,8 @@ def test_each_figure_builds_and_carries_its_labels(draw, labels):
     assert isinstance(fig, Figure) and fig.axes
     missing = [x for x in labels if x not in texts(fig)]
     assert not missing, missing
-    fig.canvas.draw()   # renders off screen (no pyplot, no window): every box and arrow can be drawn
+    png = fig._repr_png_()   # what a notebook shows, rendered off screen (no pyplot, no window)
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
 
 
 def test_the_loop_sends_both_branches_through_quality_control():

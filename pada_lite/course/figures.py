@@ -4,7 +4,8 @@
     lora_4bit()     # LoRA on a 4-bit base: frozen nf4 W, unpacked for each multiply, plus a trainable B·A
 
 Each function draws with matplotlib and returns a `Figure` that is not registered with pyplot, so
-a notebook shows it by leaving it as a cell's last value and a test can build it with no display.
+a notebook shows it by leaving it as a cell's last value (pyplot imported or not: it knows how to
+show itself as a PNG), and a test can build it with no display.
 The colours are the course's: blue the student, orange the teacher, grey plain code.
 
 It deliberately reads no run and no model: the figures are diagrams of the method, the same on
@@ -12,12 +13,23 @@ every profile, drawn from code (no image files to ship or download).
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 COLOUR = {"student": "#cfe2ff", "teacher": "#ffe5c2", "code": "#e6e6e6", "data": "#ffffff"}
 TRAINABLE, FROZEN = "#f4a259", "#8aa9d6"
+
+
+class Picture(Figure):
+    """A Figure that a notebook shows as a PNG when it is a cell's last value, even before pyplot is imported."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png")
+        return buf.getvalue()
 
 
 def _box(ax, xy, text, who, **kw):
@@ -37,7 +49,7 @@ def _arrow(ax, a, b, style="arc3", **kw):
 
 def pada_loop() -> Figure:
     """One PaDA-Agent iteration, both of its branches: what it learns from, who does each step."""
-    fig = Figure(figsize=(11, 5.8))
+    fig = Picture(figsize=(11, 5.8))
     ax = fig.subplots()
     # where each box sits: the top row is PaDA's own branch, the middle row LLM2LLM's, the bottom the retraining
     at = {"eval": (0.9, 3.4), "val": (2.9, 4.9), "analyse": (4.85, 4.9), "cluster": (6.75, 4.9),
@@ -92,7 +104,7 @@ def lora_4bit(r: int = 2) -> Figure:
     n = 8                                              # a d_out x d_in = 8 x 8 weight, to draw
     levels = np.sort(rng.normal(size=16))              # nf4's 16 levels sit at the quantiles of a normal
     codes = np.abs(rng.normal(size=(n, n))[..., None] - levels).argmin(-1)   # each weight: its nearest level's index
-    fig = Figure(figsize=(11, 5.2))
+    fig = Picture(figsize=(11, 5.2))
     ax = fig.subplots()
     x_in = _box(ax, (0.5, 3.4), "x\n(input, in the\ncompute dtype)", "code", fontsize=9)
     # the frozen path: 4-bit codes in memory, unpacked to real numbers for each multiply
