@@ -106,10 +106,10 @@ def lora_4bit(r: int = 2) -> Figure:
     codes = np.abs(rng.normal(size=(n, n))[..., None] - levels).argmin(-1)   # each weight: its nearest level's index
     fig = Picture(figsize=(11, 5.2))
     ax = fig.subplots()
-    x_in = _box(ax, (0.5, 3.4), "x\n(input, in the\ncompute dtype)", "code", fontsize=9)
+    x_in = _box(ax, (0.4, 3.4), "x\n(input, in the\ncompute dtype)", "code", fontsize=9)
     # the frozen path: 4-bit codes in memory, unpacked to real numbers for each multiply
     _matrix(ax, 2.0, 3.6, 2.4, 2.4, np.zeros((n, n)), "Greys", "W, frozen, stored in nf4",
-            "4 bits per weight: the index of one of\n16 levels, plus a scale per block of 64", vmin=0, vmax=1,
+            "4 bits per weight (one of 16 levels),\nplus a scale per block of 64", vmin=0, vmax=1,
             ec=FROZEN, lw=2)
     step = 2.4 / n
     for (i, j), c in np.ndenumerate(codes):       # the stored codes, one hex digit each
