@@ -11,7 +11,7 @@ each module owns):
   replies, cache, pricing, schemas, and `backends/` (openai_api, simulated, replay);
 - `agents/`: PaDA's agents: prompts, analysis, cluster, synthesis, quality, overlap;
 - `loop/`: iterations and their records: runner, runs, report; `cli` drives it from a shell;
-- `course/`: the notebooks' helpers: notebook, widgets, reference.
+- `course/`: the notebooks' helpers: notebook, widgets, reference, figures.
 Import what you need from each; nothing heavy is imported here, so `import pada_lite` is instant.
 The flat module names of 0.1 (`pada_lite.sim`, `pada_lite.bundled`, ...) still import (`_names`).
 """

@@ -83,3 +83,23 @@ def test_lora_trains_only_adapters_and_listed_modules(tiny_student):
     assert names and all("lora_" in n or "modules_to_save" in n for n in names)
     targets = {n.split(".")[-4] for n in names if "lora_A" in n}
     assert targets == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+
+
+def test_in_a_notebook_the_trainer_shows_its_bar_but_no_table_of_losses(student, tmp_path):
+    """Notebook 02 plots the returned losses; the Trainer's notebook bar must not also print them as a table."""
+    from transformers import Trainer, TrainingArguments
+    from transformers.utils.notebook import NotebookProgressCallback
+
+    from pada_lite.student.sft import _bar_without_table
+    args = TrainingArguments(output_dir=str(tmp_path), report_to="none", use_cpu=True)
+    trainer = Trainer(model=student[0], args=args, callbacks=[NotebookProgressCallback])   # as in a notebook
+    _bar_without_table(trainer)
+    bars = [cb for cb in trainer.callback_handler.callbacks if isinstance(cb, NotebookProgressCallback)]
+    assert len(bars) == 1 and type(bars[0]) is not NotebookProgressCallback
+
+    trainer.state.max_steps = 2
+    bar = bars[0]
+    bar.on_train_begin(args, trainer.state, trainer.control)
+    bar.on_log(args, trainer.state, trainer.control, logs={"loss": 1.0})
+    bar.training_tracker.update(1, force_update=True)   # draws the bar's HTML (a text stand-in outside a notebook)
+    assert "<progress" in bar.training_tracker.html_code and "<table" not in bar.training_tracker.html_code

@@ -57,7 +57,9 @@ CHAT_TEMPLATE = r"""{{- bos_token }}
 
 LLAMA32_ROPE = {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
                 "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
-# Llama 3.2 1B: hidden 2048, 16 layers, 32 heads over 8 key/value heads of 64 dims, MLP 8192.
+# Llama 3.2 1B's own shape (its config.json): the stand-in shares FAMILY with it, not this
+LLAMA32_1B = dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32,
+                  num_key_value_heads=8, head_dim=64)
 # subtle: every projection's output size is a multiple of 32 (k/v: 1 x 32), as in the 1B: bitsandbytes'
 # packed CPU kernel (CPUs with AVX512-BF16) takes no other, and the stand-in must run on every CPU
 SHAPE = dict(hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,

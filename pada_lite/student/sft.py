@@ -7,6 +7,8 @@
 - `finetune(model, tok, task, examples, profile)`: plain `transformers.Trainer`, seeded,
   with progress bars, length-grouped batches, and logits computed only where there are
   labels (answers sit at the right end of left-padded rows, so `logits_to_keep` suffices).
+  In a notebook the bar comes without the Trainer's table of logged losses: the losses are
+  returned, for a plot.
 
 It deliberately does not use TRL (its defaults break on CPU and its Llama 3 masking is
 version-fragile) nor evaluate anything (see `evaluate.py`).
@@ -124,6 +126,23 @@ def _trainer_class():
     return AnswerOnlyTrainer
 
 
+def _bar_without_table(trainer) -> None:
+    """In a notebook, keep the Trainer's progress bar but drop the table it writes a row of each time the loss is logged."""
+    from transformers.utils.notebook import NotebookProgressCallback
+
+    class BarOnly(NotebookProgressCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            super().on_train_begin(args, state, control, **kwargs)
+            self.training_tracker.inner_table = None   # no table under the bar, not even its header
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            pass   # the losses are in state.log_history, which finetune returns
+
+    if any(isinstance(cb, NotebookProgressCallback) for cb in trainer.callback_handler.callbacks):
+        trainer.remove_callback(NotebookProgressCallback)
+        trainer.add_callback(BarOnly)
+
+
 def finetune(model, tok, task: Task, examples: list[Example], profile: Profile, seed: int = 0,
              output_dir: str = "runs/_trainer", progress: bool = True, max_steps: int | None = None) -> TrainResult:
     """Fine-tune `model` (a peft model) in place on `examples`; returns timing and the loss curve."""
@@ -153,6 +172,7 @@ def finetune(model, tok, task: Task, examples: list[Example], profile: Profile, 
     if not progress:  # quiet means quiet: no per-step log dicts either (the losses are returned)
         from transformers import PrinterCallback
         trainer.remove_callback(PrinterCallback)
+    _bar_without_table(trainer)
     model.train()
     t0 = time.perf_counter()
     out = trainer.train()
