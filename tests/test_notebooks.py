@@ -250,6 +250,7 @@ assert cos > 0.9, f"4 bits should move the stand-in's next-token logits little, 
 assert len(analyses) >= 8 and clustering.k >= 2, (len(analyses), clustering.k)
 assert report.purity > cluster.purity(shuffled, tags), "purity must beat a random clustering of the same sizes"
 assert report.ari > cluster.adjusted_rand(shuffled, tags) + 0.1, "ARI must beat a random clustering's"
+assert (k, rule) == (clustering.k, cluster.elbow(clustering.ks, clustering.inertias)[1]), "the plotted rule is find_patterns' K"
 """,
     "04": """
 assert len(pattern_cands) > 0, "the generator must write pattern-guided samples"
