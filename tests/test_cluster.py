@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pada_lite.agents import cluster as cl
-from pada_lite.agents.cluster import (Clustering, adjusted_rand, choose_k, cluster, cluster_table, embed,
+from pada_lite.agents.cluster import (Clustering, adjusted_rand, choose_k, cluster, cluster_table, elbow, embed,
                                project_2d, purity)
 
 TOPICS = {
@@ -90,6 +90,20 @@ def test_without_a_knee_falls_back_to_second_difference_then_k_min(monkeypatch, 
     monkeypatch.setattr(cl, "_kmeans", lambda X, k, seed: type("Fit", (), {"inertia_": inertias[k - 2]}))
     k, ks, got = choose_k(np.arange(40.0).reshape(-1, 1), 2, 1 + len(inertias))
     assert (k, ks, got) == (expected, list(range(2, 2 + len(inertias))), inertias)
+
+
+def test_elbow_names_its_rule_and_the_score_it_used():
+    import kneed
+    # four blobs: a knee; the score is kneed's own difference curve, and it peaks at the knee
+    _, ks, inertias = choose_k(blobs(4), 2, 10, seed=0)
+    k, rule, gap = elbow(ks, inertias)
+    want = kneed.KneeLocator(ks, inertias, curve="convex", direction="decreasing").y_difference
+    assert (k, rule) == (4, "knee") and np.allclose(gap, want) and ks[int(np.argmax(gap))] == 4
+    # a smooth fall (a tiny course run's curve): kneed finds no knee, the largest second difference picks K
+    k, rule, d2 = elbow(list(range(2, 9)), [26.1, 21.5, 18.4, 15.9, 13.6, 11.4, 9.8])
+    assert (k, rule) == (3, "bend") and np.isnan(d2[0]) and np.isnan(d2[-1]) and np.nanargmax(d2) == 1
+    assert elbow([2, 3], [5.0, 4.0]) == (2, "first", [])
+    assert elbow([2, 3, 4, 5], [30.0, 20.0, 10.0, 0.0])[:2] == (2, "first")
 
 
 def test_k_max_is_capped_by_distinct_rows():

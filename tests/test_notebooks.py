@@ -277,6 +277,7 @@ assert cos > 0.9, f"4 bits should move the stand-in's next-token logits little, 
 assert len(analyses) >= 8 and clustering.k >= 2, (len(analyses), clustering.k)
 assert report.purity > cluster.purity(shuffled, tags), "purity must beat a random clustering of the same sizes"
 assert report.ari > cluster.adjusted_rand(shuffled, tags) + 0.1, "ARI must beat a random clustering's"
+assert (k, rule) == (clustering.k, cluster.elbow(clustering.ks, clustering.inertias)[1]), "the plotted rule is find_patterns' K"
 """,
     "04": """
 assert len(pattern_cands) > 0, "the generator must write pattern-guided samples"
@@ -284,9 +285,11 @@ assert guard.is_leak(near_copy), "the leakage guard must flag a near-copy of a t
 assert agree > 1 / 7, f"pattern samples should show their pattern's phenomenon more often than chance: {agree:.0%}"
 """,
     "05": """
-wrong = lambda kept: sum(truly_right(c) is False for c in kept)
-assert any(truth[c.id] is False for c in rej), "QC must reject some of the samples the oracle knows are wrong"
-assert wrong(accepted) < wrong(acc_off), f"QC on must keep fewer wrong answers than QC off: {wrong(accepted)} vs {wrong(acc_off)}"
+bad = lambda kept: sum(oracle_says(c) in ("wrong", "off format") for c in kept)
+assert any(truth[c.id] in ("wrong", "off format") for c in rej), "QC must reject some of the samples the oracle knows are bad"
+assert bad(accepted) < bad(acc_off), f"QC on must keep fewer bad answers than QC off: {bad(accepted)} vs {bad(acc_off)}"
+assert not any(truth[c.id] in ("wrong", "off format") for c in accepted), "the simulated checker is the oracle: it keeps no bad answer"
+assert rows[0]["samples"] == len(candidates) and bad(acc_off) <= bad(candidates), "QC off keeps a subset of the candidates"
 """,
     "06": """
 from pada_lite.course.reference import identical_methods

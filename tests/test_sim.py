@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from pada_lite.tasks.bundled import BANKS, LABELS, PHENOMENA, generate_example, load_splits
-from pada_lite.tasks.oracle import read, read_message, read_phenomenon
+from pada_lite.tasks.oracle import judge, read, read_message, read_phenomenon
 from pada_lite.teacher.schemas import ErrorAnalysis, NewSamples, Pattern, QualityScore, Request, Strategy
 from pada_lite.teacher.backends.simulated import ANALYSES, GENERIC, PATTERNS, STRATEGIES, SimBackend, near_copy, overlap
 from pada_lite.teacher.core import make_teacher, parse_reply
@@ -72,6 +72,15 @@ def test_oracle_examples_and_unknowns():
     assert read_message("my rooter keeps restarting every 5 minutes.") is None
     for text in ["", "   ", "What is 12 times 7?", "The movie was wonderful."]:
         assert read_message(text) is None
+
+
+@pytest.mark.parametrize("answer,verdict", [
+    ("device", "right"), (" device\n", "right"), ("billing", "wrong"),
+    ("Device.", "off format"), ("device or billing", "off format"), ("Department: Device", "off format"), ("", "off format"),
+])
+def test_judge_grades_a_sample_as_notebooks_04_and_05_count_it(answer, verdict):
+    assert judge("Hi, my ruoter keeps restarting every 5 minutes.", answer) == verdict
+    assert judge("The movie was wonderful.", answer) is None     # unreadable, whatever the answer
 
 
 def test_own_words_read_back():

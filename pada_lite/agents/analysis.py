@@ -219,7 +219,8 @@ def name_patterns(teacher, task, analyses: list[Analysis], clustering: Clusterin
             continue
         members = clustering.members(c)
         tags = [analyses[i].tags[0] for i in members if analyses[i].tags]
-        top = max(set(tags), key=tags.count) if tags else None
+        # subtle: ties go to the tag met first, as in cluster.cluster_table (max over a set of strings is not reproducible)
+        top = Counter(tags).most_common(1)[0][0] if tags else None
         caps = Counter(analyses[i].capability.split(":")[0].strip().lower() for i in members if analyses[i].capability)
         quotes = sorted({q for i in members for q in (analyses[i].misleading, analyses[i].missed) if q})
         patterns.append(FailurePattern(c, len(members), [analyses[i].id for i in members], rep.name, rep.description,

@@ -5,7 +5,8 @@
   all-mpnet-base-v2 as in the paper, or any model id/folder). A model that cannot load warns
   once, with the reason, and falls back to TF-IDF; the result says which embedder was used.
 - `choose_k` / `cluster`: k-means for every K in a range, K at the knee of the inertia curve
-  (`kneed`), then a `Clustering` whose clusters are numbered largest first.
+  (`kneed`; `elbow` says which rule picked it and what it measured), then a `Clustering` whose
+  clusters are numbered largest first.
 - `purity`, `adjusted_rand`, `cluster_table`: the discovered clusters against the hidden
   phenomenon tags (a check only a task with known phenomena allows); `project_2d` for the scatter plot.
 
@@ -119,22 +120,45 @@ def _kmeans(X: np.ndarray, k: int, seed: int):
 def choose_k(X, k_min: int = 2, k_max: int = 10, seed: int = 0) -> tuple[int, list[int], list[float]]:
     """(K at the knee of the k-means inertia curve, the Ks tried, their inertias).
 
-    k_max is capped by the number of distinct rows minus one; no knee -> the K with the largest
-    second difference of inertia; that ill-defined too (fewer than 3 points, a straight line) -> k_min."""
-    from kneed import KneeLocator
+    k_max is capped by the number of distinct rows minus one; K is picked from the curve by `elbow`."""
     X = np.asarray(X, dtype=np.float64)
     k_max = min(k_max, len(np.unique(X, axis=0)) - 1)
     ks = list(range(k_min, k_max + 1))
     inertias = [float(_kmeans(X, k, seed).inertia_) for k in ks]
+    return (elbow(ks, inertias)[0] if ks else k_min), ks, inertias
+
+
+ELBOW_RULES = {"knee": "kneed's knee: the curve lies furthest below the straight line from its first point to its last",
+               "bend": "no knee: the K where the fall of inertia slows the most (largest second difference)",
+               "first": "too few points, or a straight line: the smallest K tried"}
+
+
+def elbow(ks: list[int], inertias: list[float]) -> tuple[int, str, list[float]]:
+    """How `choose_k` picks K from an inertia curve: (K, the rule that picked it, that rule's score per K).
+
+    - "knee" (`kneed`, convex and decreasing): both axes scaled to [0, 1], the score is how far the curve
+      lies below the straight line from its first point to its last; K is the first peak of that gap after
+      which the gap falls by more than one step of K (kneed's sensitivity S=1).
+    - "bend", when kneed finds no knee (a curve that falls smoothly): the score is the second difference
+      of inertia, how much less the curve falls after K than before it; K is where it is largest.
+    - "first", fewer than 3 Ks or no bend at all (a straight line): the smallest K (1 if none), and no score.
+    Scores are NaN where the rule has none (the second difference at the ends)."""
     if len(ks) < 3:
-        return k_min, ks, inertias
+        return (ks[0] if ks else 1), "first", []
+    from kneed import KneeLocator
+    x, y = np.asarray(ks, dtype=np.float64), np.asarray(inertias, dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # kneed warns when a curve has no knee; we handle that below
         knee = KneeLocator(ks, inertias, curve="convex", direction="decreasing").knee
     if knee is not None:
-        return int(knee), ks, inertias
-    d2 = np.diff(inertias, 2)             # d2[i] belongs to ks[i + 1]
-    return (ks[int(np.argmax(d2)) + 1] if d2.max() > 1e-12 else k_min), ks, inertias
+        span = y.max() - y.min()
+        # subtle: kneed's difference curve for a convex, decreasing curve is the chord minus the curve
+        gap = 1 - (x - x[0]) / (x[-1] - x[0]) - ((y - y.min()) / span if span else 0 * y)
+        return int(knee), "knee", gap.tolist()
+    d2 = np.diff(y, 2)                    # d2[i] belongs to ks[i + 1]
+    if d2.max() <= 1e-12:
+        return ks[0], "first", []
+    return ks[int(np.argmax(d2)) + 1], "bend", [float("nan"), *d2.tolist(), float("nan")]
 
 
 @dataclass

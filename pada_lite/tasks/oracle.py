@@ -7,6 +7,9 @@ the keyword or one slip away from it (a swap, a dropped or a doubled letter). Th
 parts (a negation, a trailing aside, a preamble) are found first and cut out; the most
 specific body template left gives the label, and its kind gives the phenomenon.
 
+`judge` grades a generated sample with it: right, wrong, off format, or unreadable; notebooks 04
+and 05 count samples with it, so the two count the same way.
+
 It also reads the teacher's own notes: `read_phenomenon` recognises which phenomenon an
 analysis, pattern or strategy speaks of, by the cue words the simulated teacher writes with.
 
@@ -131,6 +134,23 @@ def read_message(text: str) -> tuple[str, str] | None:
     """'Hi, my ruoter keeps restarting every 5 minutes' -> ('device', 'typo'); None when it reads as nothing."""
     r = read(text)
     return (r.label, r.phenomenon) if r else None
+
+
+JUDGEMENTS = ("right", "wrong", "off format")   # and None: the oracle cannot read the message
+
+
+def judge(text: str, answer: str) -> str | None:
+    """A sample's answer against the department its message was written for: "right" (exactly that
+    label), "wrong" (another label) or "off format" (not exactly one label: "Billing." or "billing or
+    device", which a student trained on it would learn to write, and QC's format check drops, whatever
+    department it names); None when the message reads as nothing."""
+    reading = read_message(text)
+    if reading is None:
+        return None
+    answer = (answer or "").strip()
+    if answer not in LABELS:
+        return "off format"
+    return "right" if answer == reading[0] else "wrong"
 
 
 def read_phenomenon(note: str) -> str | None:
