@@ -261,6 +261,9 @@ def test_the_learners_copy_is_committed_and_current(path):
     assert committed.read_text(encoding="utf-8").rstrip("\n") == want.rstrip("\n"), \
         f"{committed.relative_to(ROOT)} is stale: run python notebooks/make_student_copies.py"
     copy = nbformat.read(committed, as_version=4)
+    answers = [c.source for c in copy.cells if "answers" in c.get("metadata", {}).get("tags", [])]
+    url = f"https://github.com/{REPO}/blob/{RELEASE}/notebooks/{path.name}"
+    assert answers and all(f"]({url})" in a and "one folder up" not in a for a in answers), answers
     problems = hygiene_problems(copy) + badge_problems(copy, f"student/{path.name}") + install_problems(copy)
     assert not problems, problems
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -503,6 +506,7 @@ def test_make_student_copies_writes_copies_and_names_bad_cells(tmp_path, capsys)
     assert copy.cells[3].metadata["tags"] == ["solution"]
     assert "Zero." not in copy.cells[7].source and "instructor's copy" in copy.cells[7].source   # answers hidden
     assert "07_toy.ipynb" in copy.cells[7].source and copy.cells[6].source == toy_notebook().cells[6].source
+    assert f"](https://github.com/{REPO}/blob/{RELEASE}/notebooks/07_toy.ipynb)" in copy.cells[7].source   # works on Colab
     # a tagged cell without markers: non-zero, naming the notebook and the cell, and nothing written
     nb.cells[3].source = "def accuracy(pred, gold):\n    return 0"
     nbformat.write(nb, src / "08_bad.ipynb")
