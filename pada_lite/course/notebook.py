@@ -34,7 +34,6 @@ def smoke() -> bool:
 
 
 DRIVE_RUNS = "/content/drive/MyDrive/pada-lite/runs"   # where `setup(drive=True)` keeps the course on Colab
-UNGATED_LLAMA = "unsloth/Llama-3.2-1B-Instruct"   # the same weights as Meta's, without the licence gate
 
 
 def _on_colab() -> bool:
@@ -78,7 +77,8 @@ def setup(quiet: bool = False, drive: bool = False, student: str = ""):
     the device and its memory, and the teacher.
 
     `drive=True` (or `PADA_DRIVE=1`) keeps the run folders on Google Drive (Colab only; see `use_drive`);
-    `student` (or `PADA_STUDENT`) replaces the profile's student, e.g. with `UNGATED_LLAMA`."""
+    `student` (or `PADA_STUDENT`) replaces the profile's student, e.g. with `profiles.LLAMA_1B_MIRROR`,
+    the ungated copy of the Llama weights."""
     import torch
 
     from pada_lite.loop.runs import runs_root
