@@ -6,8 +6,9 @@ In every code cell tagged `solution`, each block between a line `# BEGIN SOLUTIO
 `# END SOLUTION` (same indentation) becomes one line at that indentation:
 `return None  # TODO: your code here` when the block returns at that indentation, else
 `pass  # TODO: your code here`. A markdown cell tagged `answers` (the answers to a notebook's
-check-your-understanding questions) becomes a line saying where the answers are, and the Colab
-badge opens the copy itself. Outputs and execution counts are cleared; nothing else changes.
+check-your-understanding questions) becomes a line linking the course notebook on GitHub at the
+pinned release (`RELEASE` in `pada_lite/course/notebook.py`), and the Colab badge opens the copy
+itself. Outputs and execution counts are cleared; nothing else changes.
 
 The copies are committed (`notebooks/student/`, linked from the README); a test checks that they
 equal what this script writes now, so re-run it after editing a course notebook.
@@ -24,9 +25,16 @@ from pathlib import Path
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 TODO = "  # TODO: your code here"
-ANSWERS = ("*Answers: try the questions first, then compare with the instructor's copy of this notebook, "
-           "one folder up (`notebooks/{name}`).*")
+ANSWERS = ("*Answers: try the questions first, then open [the instructor's copy of this notebook]({url}) "
+           "(`notebooks/{name}` of the release the course installs) and unfold its Answers.*")
 HERE = Path(__file__).resolve().parent
+
+
+def course_url(name: str) -> str:
+    """The course notebook on GitHub, at the release the notebooks install and their badges open: a link
+    that works on Colab, where no folder "one up" exists."""
+    from pada_lite.course.notebook import RELEASE, REPO
+    return f"https://github.com/{REPO}/blob/{RELEASE}/notebooks/{name}"
 
 
 def strip_solutions(source: str) -> str:
@@ -66,7 +74,7 @@ def student_copy(nb, name: str = "the course notebook"):
         if i == 0 and cell.cell_type == "markdown":   # the badge opens the learner's copy
             cell.source = re.sub(rf"(/blob/[^/\s)]+/notebooks/){re.escape(name)}", rf"\g<1>student/{name}", cell.source)
         if cell.cell_type == "markdown" and "answers" in cell.get("metadata", {}).get("tags", []):
-            cell.source = ANSWERS.format(name=name)
+            cell.source = ANSWERS.format(name=name, url=course_url(name))
         if cell.cell_type != "code":
             continue
         cell.outputs, cell.execution_count = [], None

@@ -190,3 +190,70 @@ def test_a_course_folder_is_reused_only_with_the_settings_that_made_it(monkeypat
     monkeypatch.setenv("PADA_SMOKE", "1")
     assert course_run().dir == smoke_run.dir                                # back to the smoke settings: their folder
     assert course_run("loop").dir == tmp_path / "course-tiny-loop"
+
+
+# ---- the set-up cell's two settings: Colab form fields or environment variables --------------------------
+@pytest.fixture
+def clean_settings(monkeypatch, tmp_path):
+    """No PADA_STUDENT / PADA_DRIVE from outside, and whatever setup() writes to the environment undone."""
+    for k in ("PADA_STUDENT", "PADA_DRIVE", "PADA_RUNS"):
+        monkeypatch.setenv(k, "")     # recorded, so a value setup() writes is undone after the test
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("PADA_PROFILE", "tiny")
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("field, env, want, source", [
+    ("", None, "tiny", "the profile's"),
+    ("", "unsloth/Llama-3.2-1B-Instruct", "unsloth/Llama-3.2-1B-Instruct", "from PADA_STUDENT"),
+    ("unsloth/Llama-3.2-1B-Instruct", None, "unsloth/Llama-3.2-1B-Instruct", "from STUDENT in the set-up cell"),
+    ("smollm2", "unsloth/Llama-3.2-1B-Instruct", "smollm2", "from STUDENT in the set-up cell"),   # the form wins
+    ("  ", "  ", "tiny", "the profile's"),
+])
+def test_the_student_comes_from_the_form_field_or_pada_student(clean_settings, capsys, field, env, want, source):
+    if env is not None:
+        clean_settings.setenv("PADA_STUDENT", env)
+    profile = setup(student=field)
+    assert profile.name == "tiny" and profile.student == want
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("student "))
+    assert line.startswith(f"student {want} ({source}); run folders in runs/"), line
+
+
+def test_another_student_gets_its_own_course_folder(clean_settings, tmp_path):
+    from pada_lite.course.notebook import course_settings
+    clean_settings.setenv("PADA_RUNS", str(tmp_path / "runs"))
+    setup(quiet=True)
+    assert "student" not in course_settings() and course_run().dir.name == "course-tiny"
+    setup(quiet=True, student="unsloth/Llama-3.2-1B-Instruct")
+    assert course_settings()["student"] == "unsloth/Llama-3.2-1B-Instruct"
+    assert course_run().dir.name == "course-tiny-2"
+
+
+@pytest.mark.parametrize("field, env, mounts", [
+    (False, None, False), (True, None, True), (False, "1", True), (False, "0", False), (False, "false", False),
+    (False, "yes", True), (True, "0", True),
+])
+def test_drive_comes_from_the_form_field_or_pada_drive(clean_settings, capsys, field, env, mounts):
+    from pada_lite.course import notebook
+    if env is not None:
+        clean_settings.setenv("PADA_DRIVE", env)
+    calls = []
+
+    def fake_drive(quiet=False):   # Colab's Drive, without Colab: the folder it would keep the runs in
+        calls.append(quiet)
+        return "/content/drive/MyDrive/pada-lite/runs"
+    clean_settings.setattr(notebook, "use_drive", fake_drive)
+    setup(drive=field)
+    assert bool(calls) is mounts
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("student "))
+    assert ("Google Drive: kept across runtimes" in line) is mounts, line
+
+
+def test_drive_asked_for_off_colab_says_the_runs_stay_local(clean_settings, capsys):
+    import sys
+    clean_settings.delitem(sys.modules, "google.colab", raising=False)
+    clean_settings.setenv("PADA_DRIVE", "1")
+    setup()
+    out = capsys.readouterr().out
+    assert "run folders in runs/ (local: Google Drive is only on Colab)" in out and "drive:" not in out

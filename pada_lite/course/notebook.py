@@ -1,12 +1,16 @@
 """What every notebook of the course calls first, and the exercise checker.
 
     from pada_lite.course.notebook import setup, check, course_run, course_teacher
-    profile = setup()                 # prints profile, device, GPU memory, teacher; no edits to switch
+    profile = setup(drive=USE_DRIVE, student=STUDENT)   # the set-up cell's two Colab form fields
     run = course_run()                # runs/course-<profile>: where notebooks hand work to the next
     check("accuracy", mine, reference, tol=1e-9)
 
 - The profile comes from `PADA_PROFILE` (`colab`, `cpu`, `tiny`); with none set, `colab`
   where a CUDA GPU is present, else `tiny`. A notebook never hard-codes one.
+- The set-up cell's two settings, Colab form fields or environment variables, whichever the
+  learner prefers (a field left at its default defers to the variable): `USE_DRIVE` / `PADA_DRIVE=1`
+  keeps the run folders on Google Drive; `STUDENT` / `PADA_STUDENT` names another student model
+  (`unsloth/Llama-3.2-1B-Instruct`: Meta's Llama 3.2 1B without the licence gate). No cell is edited.
 - `smoke()` is true under `PADA_SMOKE=1` (CI runs every notebook that way): cells shrink
   their work (fewer examples, fewer iterations), never skip it.
 - `course_teacher()` is the simulated teacher unless an API key is found (environment or
@@ -32,46 +36,89 @@ def smoke() -> bool:
 DRIVE_RUNS = "/content/drive/MyDrive/pada-lite/runs"   # where `setup(drive=True)` keeps the course on Colab
 
 
-def use_drive() -> str | None:
+def _on_colab() -> bool:
+    import sys
+    return "google.colab" in sys.modules
+
+
+def use_drive(quiet: bool = False) -> str | None:
     """On Colab: mount Google Drive and keep the run folders there (`PADA_RUNS`), so the course goes on
     in a new runtime and survives a disconnect. The folder, or None (not on Colab: nothing changes)."""
-    import sys
-    if "google.colab" not in sys.modules:
-        print("drive: only on Colab; run folders stay local")
+    if not _on_colab():
+        if not quiet:
+            print("drive: only on Colab; run folders stay local")
         return None
     from google.colab import drive   # noqa: F401  (Colab only)
     drive.mount("/content/drive")
     os.environ.setdefault("PADA_RUNS", DRIVE_RUNS)
     os.makedirs(os.environ["PADA_RUNS"], exist_ok=True)
-    print(f"drive: run folders in {os.environ['PADA_RUNS']} (kept across runtimes)")
+    if not quiet:
+        print(f"drive: run folders in {os.environ['PADA_RUNS']} (kept across runtimes)")
     return os.environ["PADA_RUNS"]
 
 
-def setup(quiet: bool = False, drive: bool = False):
-    """The profile for this session, with a line on the device, its memory and the teacher.
-    `drive=True` keeps the run folders on Google Drive (Colab only; see `use_drive`)."""
+def _on(value) -> bool:
+    return str(value or "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def settings(drive: bool = False, student: str = "") -> dict:
+    """The set-up cell's two settings: a form field that is set wins, else its environment variable.
+
+    {"drive": bool, "student": hub id or "" (the profile's own), "student_from": where it came from}."""
+    student = (student or "").strip()
+    from_env = os.environ.get("PADA_STUDENT", "").strip()
+    return {"drive": bool(drive) or _on(os.environ.get("PADA_DRIVE")),
+            "student": student or from_env,
+            "student_from": "STUDENT in the set-up cell" if student else "PADA_STUDENT" if from_env else None}
+
+
+def setup(quiet: bool = False, drive: bool = False, student: str = ""):
+    """The profile for this session, with a line each on the profile, the student and the run folders,
+    the device and its memory, and the teacher.
+
+    `drive=True` (or `PADA_DRIVE=1`) keeps the run folders on Google Drive (Colab only; see `use_drive`);
+    `student` (or `PADA_STUDENT`) replaces the profile's student, e.g. with `profiles.LLAMA_1B_MIRROR`,
+    the ungated copy of the Llama weights."""
     import torch
 
+    from pada_lite.loop.runs import runs_root
     from pada_lite.student.profiles import default_profile_name, get_profile
     from pada_lite.student.load import gpu_memory
 
-    if drive:
-        use_drive()
+    chosen = settings(drive, student)
+    on_drive = chosen["drive"] and use_drive(quiet=True) is not None
+    if chosen["student"]:
+        # subtle: course_settings() reads it, so a course folder made with another student is not reused
+        os.environ["PADA_STUDENT"] = chosen["student"]
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # subtle: transformers' "Loading weights" bar is a widget that a saved notebook shows at 0% forever
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()
-    profile = get_profile(default_profile_name())
+    name = default_profile_name()
+    profile = get_profile(name, **({"student": chosen["student"]} if chosen["student"] else {}))
     if not quiet:
         src = "PADA_PROFILE" if os.environ.get("PADA_PROFILE") else ("a CUDA GPU is present" if torch.cuda.is_available()
                                                                       else "no GPU")
-        print(f"profile {profile.name} (from {src}): student {profile.student}, "
-              f"{'4-bit QLoRA' if profile.load_in_4bit else 'LoRA'}, embedder {profile.embedder}")
+        print(f"profile {profile.name} (from {src}): {'4-bit QLoRA' if profile.load_in_4bit else 'LoRA'}, "
+              f"embedder {profile.embedder}")
+        whose = f"from {chosen['student_from']}" if chosen["student_from"] else "the profile's"
+        print(f"student {profile.student} ({whose}); run folders in {runs_root()}/ "
+              f"({_where_runs(chosen['drive'], on_drive)})")
         print(gpu_memory())
         if not torch.cuda.is_available() and (line := shared_cpu()):
             print(line)
         print(f"teacher: {describe_teacher_choice(profile)}" + ("  [smoke run: small work]" if smoke() else ""))
     return profile
+
+
+def _where_runs(asked: bool, on_drive: bool) -> str:
+    if on_drive:
+        return "Google Drive: kept across runtimes"
+    if asked:
+        return "local: Google Drive is only on Colab"
+    if _on_colab():
+        return "this runtime only: tick USE_DRIVE or set PADA_DRIVE=1 to keep them on Google Drive"
+    return "from PADA_RUNS" if os.environ.get("PADA_RUNS") else "next to the notebook"
 
 
 def shared_cpu(load: float | None = None, cores: int | None = None) -> str | None:
@@ -108,10 +155,13 @@ _MOVED: set[str] = set()
 
 
 def course_settings() -> dict:
-    """What a course folder's results depend on: the profile, smoke or full work, and the teacher."""
+    """What a course folder's results depend on: the profile, smoke or full work, the teacher, and the
+    student when `PADA_STUDENT` (or the set-up cell's `STUDENT`) replaces the profile's."""
     from pada_lite.student.profiles import default_profile_name, get_profile
     profile = default_profile_name()
-    return {"profile": profile, "smoke": smoke(), "teacher": _teacher_kind(get_profile(profile))}
+    out = {"profile": profile, "smoke": smoke(), "teacher": _teacher_kind(get_profile(profile))}
+    student = os.environ.get("PADA_STUDENT", "").strip()
+    return out | ({"student": student} if student else {})   # only when it is not the profile's own
 
 
 def course_run(part: str | None = None):

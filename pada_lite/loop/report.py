@@ -85,58 +85,147 @@ def _integer_ticks(ax):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+# one colour and marker per method, the same in every plot; a method not listed here takes the next free one
+_ORDER = ("sft", "llm2llm", "pada", "pada-val-only", "pada-train-only", "pada-no-qc", "untargeted")
+_MARKERS = "osD^v<>ph*"
+
+
+def _style(method: str, methods: list[str]) -> tuple[str, str]:
+    known = list(_ORDER) + [m for m in methods if m not in _ORDER]
+    k = known.index(method) if method in known else len(known)
+    return f"C{k % 10}", _MARKERS[k % len(_MARKERS)]
+
+
+def _in_order(methods) -> list[str]:
+    """The methods in the course's order (sft, llm2llm, pada, its ablations, untargeted), others after."""
+    return sorted(methods, key=lambda m: (_ORDER.index(m) if m in _ORDER else len(_ORDER), m))
+
+
+def _merge_equal(series: dict[str, object]) -> list[tuple[list[str], object]]:
+    """[(names, values)]: series with equal values drawn once, under all their names (first seen first).
+
+    subtle: methods that learn nothing new (sft, and llm2llm when the seed model makes no training
+    error) have the same numbers at every iteration; drawn one by one, the last hides the others."""
+    groups: list[tuple[list[str], object]] = []
+    for name, values in series.items():
+        same = next((names for names, v in groups if v == values), None)
+        if same is None:
+            groups.append(([name], values))
+        else:
+            same.append(name)
+    return groups
+
+
 def plot_accuracy(summary: dict, split: str = "test"):
+    """One line per method; methods with the same accuracy at every iteration are one line ("sft = llm2llm").
+    The y-axis starts at 0, so the distance between lines is to scale."""
     fig, ax = _axes()
-    for m, rows in summary["methods"].items():
-        ax.plot([r["iteration"] for r in rows], [r[split] for r in rows], marker="o", label=m)
-    ax.set(xlabel="iteration", ylabel=f"{split} accuracy", title=f"{split} accuracy per iteration")
+    methods = _in_order(summary["methods"])
+    series = {m: [(r["iteration"], r[split]) for r in summary["methods"][m]] for m in methods}
+    for names, points in _merge_equal(series):
+        colour, marker = _style(names[0], methods)
+        its, accs = zip(*points)
+        ax.plot(its, accs, marker=marker, color=colour, label=" = ".join(names))
+    ax.set(xlabel="iteration", ylabel=f"{split} accuracy", ylim=(0, 1.02),
+           title=f"{split} accuracy per iteration")
     _integer_ticks(ax)
-    ax.legend()
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 
 
 def plot_phenomena(summary: dict, split: str = "test"):
-    """Per-tag accuracy before (iteration 0) and after (each method at its best-validation iteration)."""
+    """Per-tag accuracy before (iteration 0) and after (each method at its best-validation iteration);
+    equal bars are drawn once under all their names. The legend sits below the plot, off the bars."""
     import numpy as np
     methods = summary["methods"]
     first = next(iter(methods.values()))[0]
     tags = sorted(first.get(f"{split}_by_tag", {}))
-    series = {"before (seed SFT)": first} | {m: r for m, r in selected(summary).items() if m != "sft" and len(methods[m]) > 1}
-    fig, ax = _axes((max(6.4, 1.1 * len(tags) + 2), 3.8))
-    x, width = np.arange(len(tags)), 0.8 / max(len(series), 1)
-    for j, (name, row) in enumerate(series.items()):
-        ax.bar(x + j * width, [row.get(f"{split}_by_tag", {}).get(t, 0) for t in tags], width, label=name)
-    ax.set_xticks(x + width * (len(series) - 1) / 2, tags, rotation=20)
+    best = selected(summary)
+    after = {f"{m} (it {best[m]['iteration']})": best[m] for m in _in_order(methods) if m != "sft" and len(methods[m]) > 1}
+    series = {name: row.get(f"{split}_by_tag", {}) for name, row in ({"before (seed SFT)": first} | after).items()}
+    groups = _merge_equal(series)
+    fig, ax = _axes((max(6.4, 1.1 * len(tags) + 2), 4.0 + 0.2 * ((len(groups) + 1) // 2)))
+    x, width = np.arange(len(tags)), 0.8 / max(len(groups), 1)
+    for j, (names, by_tag) in enumerate(groups):
+        method = names[0].split(" (")[0]
+        colour = "0.55" if names[0].startswith("before") else _style(method, list(methods))[0]
+        ax.bar(x + j * width, [by_tag.get(t, 0) for t in tags], width, label=" = ".join(names), color=colour)
+    ax.set_xticks(x + width * (len(groups) - 1) / 2, tags, rotation=20)
     ax.set(xlabel="hidden phenomenon (or tag)", ylabel=f"{split} accuracy", ylim=(0, 1.05),
            title="per phenomenon, before and after")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=min(2, len(groups)), frameon=False)
     fig.tight_layout()
     return fig
 
 
 def plot_clusters(summary: dict):
-    rows = [(m, r) for m, rs in summary["methods"].items() for r in rs if r.get("patterns")]
-    fig, ax = _axes()
-    for j, (m, r) in enumerate(rows):
-        p, bottom = r["patterns"], 0
-        for size in p["sizes"]:
-            ax.bar(j, size, bottom=bottom, edgecolor="white")
-            if size >= 2:   # each segment is one cluster: its size, inside it
-                ax.text(j, bottom + size / 2, str(size), ha="center", va="center", fontsize=7, color="white")
-            bottom += size
-        if p.get("purity") is not None:
-            ax.text(j, bottom, f"purity {p['purity']:.2f}\nARI {p['ari']:.2f}", ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(range(len(rows)), [f"{m}\nit {r['iteration']}" for m, r in rows], fontsize=8)
-    ax.set(xlabel="method and iteration", ylabel="failures analysed (one segment per cluster)",
-           title="failure clusters: sizes, purity and ARI")
+    """Per method and iteration, the failure clusters PaDA found: one segment per cluster, purity and ARI on top.
+    Methods that found the same clusters (pada and pada-val-only share their first iteration's) are one group."""
+    import json
+    from matplotlib.transforms import blended_transform_factory
+    per_method = {m: [r for r in summary["methods"][m] if r.get("patterns")] for m in _in_order(summary["methods"])}
+    per_method = {m: rows for m, rows in per_method.items() if rows}
+    key = {m: json.dumps([(r["iteration"], r["patterns"]) for r in rows], sort_keys=True) for m, rows in per_method.items()}
+    groups = [(names, per_method[names[0]]) for names, _ in _merge_equal(key)]
+    n_bars = sum(len(rows) for _, rows in groups)
+    fig, ax = _axes((max(6.4, 0.9 * (n_bars + len(groups)) + 1.5), 3.9))
+    x, ticks, labels = 0.0, [], []
+    below = blended_transform_factory(ax.transData, ax.transAxes)
+    for names, rows in groups:
+        start = x
+        for r in rows:
+            p, bottom = r["patterns"], 0
+            for j, size in enumerate(p["sizes"]):
+                ax.bar(x, size, bottom=bottom, color=f"C{j % 10}", edgecolor="white")
+                if size >= 2:   # each segment is one cluster: its size, inside it
+                    ax.text(x, bottom + size / 2, str(size), ha="center", va="center", fontsize=7, color="white")
+                bottom += size
+            if p.get("purity") is not None:
+                ax.text(x, bottom, f"purity {p['purity']:.2f}\nARI {p['ari']:.2f}", ha="center", va="bottom", fontsize=7)
+            ticks.append(x)
+            labels.append(f"it {r['iteration']}")
+            x += 1
+        # the method's name under its iterations
+        ax.text((start + x - 1) / 2, -0.12, "\n= ".join(names), transform=below, ha="center", va="top", fontsize=8)
+        x += 0.6    # a gap between methods
+    lo, hi = -0.7, max(x - 0.6, 1) - 0.3
+    pad = max(0.0, 4 - (hi - lo)) / 2     # subtle: one or two bars alone would stretch to the full width
+    ax.set_xlim(lo - pad, hi + pad)
+    if not groups:
+        ax.text(0.5, 0.5, "no failure clusters in this run", transform=ax.transAxes, ha="center", va="center")
+    ax.set_xticks(ticks, labels, fontsize=8)
+    ax.set(ylabel="failures analysed\n(one segment per cluster)", title="failure clusters: sizes, purity and ARI")
+    ax.set_xlabel("method and iteration", labelpad=14 + 10 * max((len(n) for n, _ in groups), default=1))
     ax.margins(y=0.25)
     fig.tight_layout()
     return fig
 
 
+def _cost_note(rows: list[dict]) -> tuple[list[str | None], str | None]:
+    """A label per stage for above its bars ("$0.012", "free", "price unknown"), or none at all when every
+    stage is free or every price is unknown: then one note says so instead of a row of $0.000."""
+    from pada_lite.teacher.pricing import UNKNOWN
+
+    def label(r):
+        if UNKNOWN in r["price"]:
+            return "price unknown"
+        if "(free)" in r["price"] and not r["cost_usd"]:
+            return "free"
+        return f"${r['cost_usd']:.3f}"
+    labels = [label(r) for r in rows]
+    if labels and all(lab == "free" for lab in labels):
+        kinds = {p.split(" (")[0] for r in rows for p in r["price"].split(", ")}
+        return [None] * len(rows), f"{' and '.join(sorted(kinds))} teacher: free"
+    if labels and all(lab == "price unknown" for lab in labels):
+        models = ", ".join(sorted({r["model"] for r in rows}))
+        return [None] * len(rows), f"cost unknown: no price for {models}"
+    return labels, None
+
+
 def plot_teacher(summary: dict):
-    """Per stage: calls sent (retries included), requests answered, requests failed; cost on top."""
+    """Per stage: calls sent (retries included), requests answered, requests failed; the cost above the bars,
+    or one note when there is no cost to show (a simulated teacher is free; a model with no known price)."""
     import numpy as np
     from pada_lite.teacher.pricing import Usage
     rows = Usage.from_dict(summary["teacher"]).rows(by="stage")
@@ -144,12 +233,15 @@ def plot_teacher(summary: dict):
     x, names = np.arange(len(rows)), [r["stage"] for r in rows]
     for j, (key, label) in enumerate((("calls", "sent (calls)"), ("ok", "answered"), ("failed", "failed"))):
         ax.bar(x + (j - 1) * 0.27, [r[key] for r in rows], 0.27, label=label)
-    for k, r in enumerate(rows):
-        ax.text(k, r["calls"], f"${r['cost_usd']:.3f}", ha="center", va="bottom", fontsize=8)
+    costs, note = _cost_note(rows)
+    for k, (r, text) in enumerate(zip(rows, costs)):
+        if text:
+            ax.text(k, r["calls"], text, ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, names)
-    ax.set(xlabel="stage (cost in USD above the bars)", ylabel="teacher requests", title="teacher requests per stage")
+    ax.set(xlabel="stage" + (" (cost in USD above the bars)" if note is None else ""), ylabel="teacher requests",
+           title="teacher requests per stage")
     ax.margins(y=0.2)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, title=note, title_fontsize=9)
     fig.tight_layout()
     return fig
 

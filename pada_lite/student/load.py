@@ -83,8 +83,9 @@ def _gated_help(source: str, err: Exception) -> RuntimeError:
         f"could not load {source!r}: {err}\n"
         "Meta's Llama repos are gated. Either (1) accept the licence at https://huggingface.co/" + source +
         ", create a read token at https://huggingface.co/settings/tokens and add it as the Colab secret "
-        "HF_TOKEN (or run `huggingface-cli login`), or (2) use the ungated copy of the same weights: "
-        f"get_profile('colab', student='{LLAMA_1B_MIRROR}').")
+        "HF_TOKEN (or run `huggingface-cli login`), or (2) use the ungated copy of the same weights: in a notebook, "
+        f"put {LLAMA_1B_MIRROR} in the set-up cell's STUDENT field (or set PADA_STUDENT={LLAMA_1B_MIRROR}) and run it "
+        f"again; in code, get_profile('colab', student='{LLAMA_1B_MIRROR}').")
 
 
 def fix_special_tokens(model, tok) -> None:
