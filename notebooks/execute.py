@@ -6,7 +6,7 @@ Runs each course notebook top to bottom in a fresh kernel, in order (00 to 07), 
 runs folder as a class would (02's seed model is what 03 analyses), with the `tiny` profile, a full
 run (not smoke), the simulated teacher and the hub offline. Then, in each notebook:
 
-- every code cell keeps its outputs, and records the hash of the source that made them
+- every code cell keeps its outputs (consecutive prints as one block), and records the hash of the source that made them
   (`metadata.pada.source`), so a test notices a cell edited since (`tests/test_notebooks.py`);
 - execution counts, widget views and transient display data are dropped (a saved widget shows "0%");
 - the throwaway runs folder is written as `runs`, and a notebook whose outputs still hold a path of
@@ -64,6 +64,10 @@ def clean(nb, runs: Path) -> list[str]:
             for mime, value in (data or {}).items():
                 if mime.startswith("text/"):
                     data[mime] = _relative(value, roots)
+            if kept and out.get("output_type") == "stream" and kept[-1].get("output_type") == "stream" \
+                    and kept[-1].get("name") == out.get("name"):
+                kept[-1]["text"] += out["text"]   # one block per stream, as a reader sees it, not one per print
+                continue
             kept.append(out)
         cell.outputs = kept
         cell.metadata["pada"] = {"source": source_hash(cell.source)}

@@ -32,7 +32,7 @@ def ablations_config():
 
 
 def ablations_command(profile: str = "tiny", run: str = "ablations") -> str:
-    """The command that runs notebook 06's homework (about 20 minutes on 2 cores with the tiny profile)."""
+    """The command that runs notebook 06's homework (the shipped run: 18 minutes on a busy 2-core machine)."""
     return (f"pada-lite run --profile {profile} --methods {','.join(ABLATIONS['methods'])} "
             f"--iterations {ABLATIONS['iterations']} --samples {ABLATIONS['samples']} --run {run}")
 

@@ -59,6 +59,12 @@ METHODS = {
 }
 
 
+def step_seed(workflow_seed: int, i: int) -> int:
+    """The seed of iteration i's draws (k-means, the teacher's requests): the notebooks use it to make
+    what the loop makes."""
+    return workflow_seed * 100 + i
+
+
 class BudgetSpent(RuntimeError):
     pass
 
@@ -353,7 +359,7 @@ class Loop:
         return [e for e in self.wf.splits.train if e.id in wrong]
 
     def seed_of(self, it: Step) -> int:
-        return self.wf.seed * 100 + it.i
+        return step_seed(self.wf.seed, it.i)
 
     def plan(self, it: Step, patterns: list, errors: list) -> "Plan":
         """How many samples iteration `it` asks for: per pattern (by cluster size) and per training error."""
