@@ -2,7 +2,8 @@
 
 The folders are the method's sides, in the order data flows (the README's package table says what
 each module owns):
-- `files`: under everything (JSONL, atomic writes, the cache folder);
+- `files`: under everything (JSONL, atomic writes, the cache folder); `progress`: bars in a terminal,
+  one line per step in a notebook;
 - `tasks/`: what is learned: spec, splits, data (a task by name), readers, rows and labels (your
   own files), bundled (the bundled world), oracle, sample_export;
 - `student/`: the model that learns: profiles, tiny, smollm2, llama_shaped, load, sft, evaluate,

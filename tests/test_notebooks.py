@@ -435,7 +435,7 @@ def _edit(cell, find, repl):
 
 BREAKS = {   # (what to break, the check that must notice, a word of its message)
     "output": (lambda nb: nb.cells[2].outputs.append(nbformat.v4.new_output("stream", text="hi")), "hygiene", "outputs"),
-    "stale output": (lambda nb: (_executed(nb.cells[2]), _edit(2, "quiet=True", "quiet=False")(nb)), "hygiene",
+    "stale output": (lambda nb: (_executed(nb.cells[3]), _edit(3, "return hits", "return 1.0 * hits")(nb)), "hygiene",
                      "current source"),
     "error output": (lambda nb: _executed(nb.cells[2], nbformat.v4.new_output("error", ename="E", evalue="x", traceback=[])),
                      "hygiene", "error"),
