@@ -480,7 +480,16 @@ def test_calls_in_flight_when_the_client_is_killed_are_counted_abandoned_at_thei
         assert run_usage(cache).total_calls == 14
 
 
-def test_calls_left_in_flight_by_ctrl_c_count_in_the_accounts_and_against_the_budget(tmp_path):
+@pytest.fixture
+def ctrl_c():
+    """Ctrl-C raises KeyboardInterrupt in this process, however the suite was started: a shell started
+    in the background with `&` hands its commands SIGINT ignored, and then Python raises nothing."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_calls_left_in_flight_by_ctrl_c_count_in_the_accounts_and_against_the_budget(tmp_path, ctrl_c):
     """The notebook case: Ctrl-C in `ask`, the process goes on, and the abandoned calls return later."""
     import _thread
     cache, prices = tmp_path / "c.jsonl", {"m": (500.0, 500.0)}
@@ -511,7 +520,9 @@ def _start_cli(url: str, runs: Path, *flags) -> subprocess.Popen:
     path = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p)   # keep an openai 2.x overlay first
     env = {**os.environ, "PYTHONPATH": path, "PADA_RUNS": str(runs), "PADA_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
     argv = [sys.executable, "-m", "pada_lite", *cli("--base-url", url, "--seed-size", "60", "--epochs", "1", *flags)]
-    return subprocess.Popen(argv, env=env, cwd=runs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # the child gets SIGINT's default even when this suite was started with it ignored (a background `&`)
+    return subprocess.Popen(argv, env=env, cwd=runs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _interrupt(proc: subprocess.Popen, fake: FakeOpenAI, after_requests: int) -> tuple[float, float, str]:
