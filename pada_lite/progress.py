@@ -29,9 +29,6 @@ class Line:
         self.total, self.desc, self.n, self.disable = total, desc or "working", initial, disable
         self.file, self.unit, self.postfix, self._t0, self._closed = file or sys.stdout, unit, "", time.perf_counter(), False
 
-    def __iter__(self):   # never used as an iterable; `bar(iterable=...)` wraps one
-        raise TypeError("Line is not iterable: use progress.bar(iterable, ...)")
-
     def update(self, n: int = 1) -> None:
         self.n += n
 

@@ -100,16 +100,10 @@ def identical_methods(summary: dict) -> dict[str, str]:
     """Each method whose every iteration scored exactly as an earlier method's did (validation and test,
     overall and per phenomenon) -> that earlier method. Such a method trained on the same data: it is a
     duplicate, not a result (e.g. `pada-val-only` when the seed model got no training example wrong)."""
-    def scores(rows):
-        return [(r["validation"], r["test"], sorted(r.get("test_by_tag", {}).items())) for r in rows]
-    same, seen = {}, []
-    for m, rows in summary["methods"].items():
-        twin = next((o for o in seen if scores(summary["methods"][o]) == scores(rows)), None)
-        if twin is not None:
-            same[m] = same.get(twin, twin)
-        else:
-            seen.append(m)
-    return same
+    from pada_lite.loop.report import _merge_equal   # the plots draw such methods once, by the same grouping
+    scores = {m: [(r["validation"], r["test"], sorted(r.get("test_by_tag", {}).items())) for r in rows]
+              for m, rows in summary["methods"].items()}
+    return {m: names[0] for names, _ in _merge_equal(scores) for m in names[1:]}
 
 
 def why_identical(summary: dict) -> list[str]:
